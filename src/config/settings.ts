@@ -48,6 +48,7 @@ const envSchema = z.object({
   TOLLGATE_KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   TOLLGATE_KAFKA_CLIENT_ID: z.string().min(1).default('tollgate'),
   TOLLGATE_KAFKA_GROUP_ID: z.string().min(1).default('tollgate-processor'),
+  TOLLGATE_KAFKA_SESSION_TIMEOUT_MS: intIn(6_000, 300_000).default(30_000),
   TOLLGATE_TOPIC_PREFIX: topicPrefix.default(''),
   TOLLGATE_SCHEMA_REGISTRY_URL: urlWithScheme(['http', 'https']).default(
     'http://127.0.0.1:8081/apis/ccompat/v7',
@@ -86,6 +87,7 @@ export interface Settings {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly groupId: string;
+    readonly sessionTimeoutMs: number;
   };
   readonly topics: Topics;
   readonly schemaRegistryUrl: string;
@@ -142,6 +144,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       brokers: e.TOLLGATE_KAFKA_BROKERS,
       clientId: e.TOLLGATE_KAFKA_CLIENT_ID,
       groupId: e.TOLLGATE_KAFKA_GROUP_ID,
+      sessionTimeoutMs: e.TOLLGATE_KAFKA_SESSION_TIMEOUT_MS,
     },
     topics: topicNames(e.TOLLGATE_TOPIC_PREFIX),
     schemaRegistryUrl: e.TOLLGATE_SCHEMA_REGISTRY_URL,

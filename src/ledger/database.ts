@@ -6,7 +6,11 @@ import pg from 'pg';
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
 
 export function createPool(url: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, application_name: 'tollgate' });
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'tollgate' });
+  // An idle connection that the server drops (restart, failover) must not crash the process:
+  // the pool discards it and the next query opens a new one.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** Creates the database named in `url` if missing, connecting to the server's `postgres` db. */

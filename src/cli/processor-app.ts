@@ -1,0 +1,187 @@
+// The processor's composition root: connects Postgres (migrating it), Redis and Kafka, loads
+// the rate plan, and runs the consumer, the hold sweeper and the HTTP server. `tollgate start`
+// and the integration tests both build it from Settings.
+import { readFile } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { Settings } from '../config/settings.js';
+import {
+  compilePlan,
+  DEFAULT_PLAN_DOCUMENT,
+  parsePlanText,
+  type CompiledPlan,
+} from '../rating/index.js';
+import { createPool, ensureDatabase } from '../ledger/database.js';
+import { migrate } from '../ledger/migrate.js';
+import { ensurePartitions } from '../ledger/companies.js';
+import { ledgerWallets } from '../ledger/ledger-reader.js';
+import { ledgerWalletSource } from '../ledger/wallet-source.js';
+import { WalletStore } from '../wallet/wallet-store.js';
+import { reconcileWallets, type ReconcileReport } from '../wallet/reconcile.js';
+import { EventCodec } from '../ingest/codec.js';
+import { createKafka, ensureTopics } from '../ingest/kafka.js';
+import { BatchProcessor } from '../ingest/processor.js';
+import { ProcessorConsumer } from '../ingest/consumer.js';
+import { sweepHolds } from '../ingest/hold-sweeper.js';
+import { buildServer } from '../api/server.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+
+export interface ProcessorApp {
+  readonly settings: Settings;
+  readonly pool: pg.Pool;
+  readonly redis: Redis;
+  readonly kafka: Kafka;
+  readonly wallets: WalletStore;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly plan: CompiledPlan;
+  readonly server: FastifyInstance;
+  reconcile(): Promise<ReconcileReport>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Serve HTTP (false in tests that only need the pipeline). */
+  readonly http?: boolean;
+  readonly sweepIntervalMs?: number;
+}
+
+export async function loadPlan(path: string): Promise<CompiledPlan> {
+  if (path === '') return compilePlan(DEFAULT_PLAN_DOCUMENT);
+  return compilePlan(parsePlanText(await readFile(path, 'utf8'), path));
+}
+
+export async function startProcessor(
+  settings: Settings,
+  options: StartOptions = {},
+): Promise<ProcessorApp> {
+  const log = createLogger(settings.logLevel);
+  const metrics = createMetrics();
+  const plan = await loadPlan(settings.ratePlanPath);
+
+  await ensureDatabase(settings.postgres.url);
+  const pool = createPool(settings.postgres.url);
+  const applied = await migrate(pool);
+  if (applied.length) log.info({ applied }, 'ledger migrations applied');
+  await ensurePartitions(pool);
+
+  const redis = new Redis(settings.redis.url, {
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: true,
+  });
+  const wallets = new WalletStore(redis, settings.redis.prefix, ledgerWalletSource(pool));
+
+  const kafka = createKafka(settings.kafka.brokers, settings.kafka.clientId, log);
+  await ensureTopics(kafka, settings.topics);
+  const codec = new EventCodec(settings.schemaRegistryUrl);
+  const admin = kafka.admin();
+  await admin.connect();
+
+  const processor = new BatchProcessor({
+    pool,
+    wallets,
+    codec,
+    topics: settings.topics,
+    plan,
+    log,
+    metrics,
+    holdSeconds: settings.holdSeconds,
+    maxPayloadBytes: settings.maxPayloadBytes,
+  });
+  const consumer = new ProcessorConsumer(
+    kafka,
+    processor,
+    {
+      groupId: settings.kafka.groupId,
+      chunkSize: settings.batchMaxEvents,
+      sessionTimeoutMs: settings.kafka.sessionTimeoutMs,
+    },
+    log,
+    metrics,
+  );
+  await consumer.start();
+
+  const sweepProducer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await sweepProducer.connect();
+  let sweeping = Promise.resolve();
+  const sweepTimer = setInterval(() => {
+    sweeping = sweeping
+      .then(() =>
+        sweepHolds({
+          pool,
+          wallets,
+          producer: sweepProducer,
+          plan,
+          callsControlTopic: settings.topics.callsControl,
+          holdSeconds: settings.holdSeconds,
+          log,
+          metrics,
+        }),
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => log.warn({ err }, 'hold sweep failed; retrying next round'),
+      );
+  }, options.sweepIntervalMs ?? 5_000);
+
+  const reconcile = async (): Promise<ReconcileReport> => {
+    const report = await reconcileWallets(wallets, await ledgerWallets(pool));
+    metrics.walletsDrifted.set(report.drifted.length);
+    metrics.walletDriftMicros.reset();
+    for (const d of report.drifted) {
+      metrics.walletDriftMicros.set(
+        { company: d.companyId },
+        d.redisBalanceMicros - d.ledgerBalanceMicros,
+      );
+    }
+    return report;
+  };
+
+  const server = buildServer({
+    log,
+    metricsRegistry: metrics.registry,
+    readiness: {
+      postgres: async () => {
+        await pool.query('select 1');
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+      kafka: async () => {
+        await admin.describeCluster();
+      },
+    },
+  });
+  if (options.http ?? true) {
+    await server.listen({ host: settings.http.host, port: settings.http.port });
+  }
+  log.info({ topics: processor.inputTopics, http: settings.http }, 'tollgate processor started');
+
+  return {
+    settings,
+    pool,
+    redis,
+    kafka,
+    wallets,
+    metrics,
+    log,
+    plan,
+    server,
+    reconcile,
+    async stop() {
+      clearInterval(sweepTimer);
+      await sweeping;
+      await server.close();
+      await consumer.stop();
+      await sweepProducer.disconnect();
+      await admin.disconnect();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}

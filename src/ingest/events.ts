@@ -1,0 +1,208 @@
+// The input events, as zod schemas: the single source for runtime validation and static types.
+// Avro-decoded values (timestamps as Date, nullable unions as null) and JSON values (timestamps
+// as ISO strings or epoch ms, absent optionals) both parse into the same normalised shapes.
+import { z } from 'zod';
+import { InvalidInputError } from '../errors/tollgate-error.js';
+
+/** Longest call tollgate will rate; longer is an absurd duration, not a bill. */
+export const maxCallSeconds = 48 * 3600;
+/** Events from further in the future than this are refused as clock errors. */
+const maxFutureSkewMs = 24 * 3600 * 1000;
+const earliestMs = Date.UTC(2000, 0, 1);
+
+const epochMs = z
+  .union([z.date(), z.number(), z.iso.datetime({ offset: true })])
+  .transform((v, ctx) => {
+    const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
+    if (!Number.isSafeInteger(ms) || ms < earliestMs || ms > Date.now() + maxFutureSkewMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is not a plausible time',
+        params: { reason: 'absurd_time' },
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const id = z.string().min(1).max(128);
+const optText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .nullish()
+    .transform((v) => v ?? undefined);
+const micros = z
+  .union([z.number().int(), z.bigint(), z.string().regex(/^-?\d+$/)])
+  .transform((v, ctx) => {
+    const n = BigInt(v);
+    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is out of range',
+        params: { reason: 'absurd_amount' },
+      });
+      return z.NEVER;
+    }
+    return Number(n);
+  });
+
+const base = {
+  event_id: id,
+  company_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+  occurred_at: epochMs,
+};
+const reportFields = {
+  campaign_id: optText(128),
+  campaign_name: optText(256),
+  application_id: optText(128),
+  manager_id: optText(128),
+  manager_email: optText(256),
+};
+
+export const callStartedSchema = z.object({
+  ...base,
+  call_id: id,
+  channel: z.string().min(1).max(64),
+  number: z.string().min(3).max(32),
+  ...reportFields,
+});
+
+export const callEndedSchema = z
+  .object({
+    ...base,
+    call_id: id,
+    channel: z.string().min(1).max(64),
+    number: z.string().min(3).max(32),
+    started_at: epochMs.nullish().transform((v) => v ?? undefined),
+    duration_seconds: z
+      .number()
+      .int()
+      .superRefine((v, ctx) => {
+        if (v < 0)
+          ctx.addIssue({
+            code: 'custom',
+            message: 'is negative',
+            params: { reason: 'negative_duration' },
+          });
+        else if (v > maxCallSeconds)
+          ctx.addIssue({
+            code: 'custom',
+            message: `exceeds ${maxCallSeconds} s`,
+            params: { reason: 'absurd_duration' },
+          });
+      }),
+    status: z.string().min(1).max(32).default('completed'),
+    provider_cost_micros: micros.nullish().transform((v) => v ?? undefined),
+    ...reportFields,
+  })
+  .superRefine((e, ctx) => {
+    if (e.started_at !== undefined && e.started_at > e.occurred_at) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['started_at'],
+        message: 'is after the end of the call',
+        params: { reason: 'end_before_start' },
+      });
+    }
+  });
+
+export const messageSentSchema = z.object({
+  ...base,
+  message_id: id,
+  channel: z.string().min(1).max(64),
+  number: optText(32),
+  segments: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .nullish()
+    .transform((v) => v ?? undefined),
+  body: optText(100_000),
+  status: z.string().min(1).max(32).default('sent'),
+  provider_cost_micros: micros.nullish().transform((v) => v ?? undefined),
+  ...reportFields,
+});
+
+export const walletCommandTypes = [
+  'balance_added',
+  'refund',
+  'complimentary_credit',
+  'debit',
+  'adjustment',
+] as const;
+
+export const walletCommandSchema = z
+  .object({
+    ...base,
+    type: z.enum(walletCommandTypes),
+    amount_micros: micros,
+    description: optText(500),
+    reference: optText(200),
+  })
+  .superRefine((c, ctx) => {
+    if (c.type !== 'adjustment' && c.amount_micros <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount_micros'],
+        message: `must be positive for ${c.type}`,
+        params: { reason: 'invalid_amount' },
+      });
+    }
+    if (c.type === 'adjustment' && c.amount_micros === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount_micros'],
+        message: 'must not be zero',
+        params: { reason: 'invalid_amount' },
+      });
+    }
+  });
+
+export type CallStarted = z.infer<typeof callStartedSchema>;
+export type CallEnded = z.infer<typeof callEndedSchema>;
+export type MessageSent = z.infer<typeof messageSentSchema>;
+export type WalletCommand = z.infer<typeof walletCommandSchema>;
+
+export type InputEvent =
+  | { readonly kind: 'call_started'; readonly event: CallStarted }
+  | { readonly kind: 'call_ended'; readonly event: CallEnded }
+  | { readonly kind: 'message_sent'; readonly event: MessageSent }
+  | { readonly kind: 'wallet_command'; readonly event: WalletCommand };
+
+export type InputKind = InputEvent['kind'];
+
+const schemas = {
+  call_started: callStartedSchema,
+  call_ended: callEndedSchema,
+  message_sent: messageSentSchema,
+  wallet_command: walletCommandSchema,
+} as const;
+
+/**
+ * Validates a decoded value as an event of `kind`. Throws InvalidInputError whose code says
+ * what is wrong: missing_field, invalid_field, or a specific reason (negative_duration,
+ * absurd_duration, end_before_start, absurd_time, invalid_amount).
+ */
+export function parseInputEvent(kind: InputKind, value: unknown): InputEvent {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError('invalid_event', 'event is not an object');
+  }
+  const result = schemas[kind].safeParse(value);
+  if (result.success) return { kind, event: result.data } as InputEvent;
+  const issue = result.error.issues[0];
+  const path = issue?.path.join('.') || '(event)';
+  const params = (issue as { params?: { reason?: string } } | undefined)?.params;
+  const code =
+    params?.reason ??
+    (issue?.code === 'invalid_type' &&
+    (value as Record<string, unknown>)[String(issue.path[0])] === undefined
+      ? 'missing_field'
+      : 'invalid_field');
+  throw new InvalidInputError(code, `${path}: ${issue?.message ?? 'invalid'}`, {
+    context: { field: path },
+  });
+}

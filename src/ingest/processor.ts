@@ -1,0 +1,312 @@
+// Processes one consumed batch of one topic partition, in DESIGN.md's order: decode, validate,
+// rate, apply to the wallet (Redis Lua, idempotent), append to the ledger (one Postgres
+// transaction), and hand back the outputs to publish. The caller publishes them and only then
+// commits the offsets, so nothing is lost and nothing is applied twice.
+import type pg from 'pg';
+import type { CompiledPlan } from '../rating/index.js';
+import { RatingError } from '../rating/index.js';
+import { InvalidInputError } from '../errors/tollgate-error.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { Topics } from '../config/settings.js';
+import type { WalletStore } from '../wallet/wallet-store.js';
+import { findCompanies, type Company } from '../ledger/companies.js';
+import {
+  LedgerDivergenceError,
+  writeLedgerBatch,
+  type HoldClosed,
+  type HoldOpened,
+  type Refusal,
+  type TransferRecord,
+} from '../ledger/ledger-writer.js';
+import type { EventCodec } from './codec.js';
+import { parseInputEvent, type InputEvent, type InputKind } from './events.js';
+import { chargeEvent, type EventOutcome } from './charge-event.js';
+import { cutOffMessage, deadLetterMessage, type OutboundMessage } from './outputs.js';
+
+export interface RawMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface ProcessorDeps {
+  readonly pool: pg.Pool;
+  readonly wallets: WalletStore;
+  readonly codec: EventCodec;
+  readonly topics: Topics;
+  readonly plan: CompiledPlan;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly holdSeconds: number;
+  readonly maxPayloadBytes: number;
+}
+
+export interface BatchResult {
+  readonly outputs: OutboundMessage[];
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+type Item =
+  | {
+      readonly raw: RawMessage;
+      readonly state: 'dead';
+      readonly reason: string;
+      readonly detail: string;
+      readonly eventId?: string;
+      readonly companyId?: string;
+    }
+  | { readonly raw: RawMessage; readonly state: 'valid'; readonly input: InputEvent };
+
+const holdGraceMs = 10 * 60 * 1000;
+
+export class BatchProcessor {
+  private readonly kindOfTopic: ReadonlyMap<string, InputKind>;
+  private readonly knownCompanies = new Map<string, Company>();
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.kindOfTopic = new Map<string, InputKind>([
+      [deps.topics.callsStarted, 'call_started'],
+      [deps.topics.callsEnded, 'call_ended'],
+      [deps.topics.messagesSent, 'message_sent'],
+      [deps.topics.walletCommands, 'wallet_command'],
+    ]);
+  }
+
+  get inputTopics(): string[] {
+    return [...this.kindOfTopic.keys()];
+  }
+
+  /** Runs the whole pipeline for `messages` (one topic partition, in offset order). */
+  async process(messages: readonly RawMessage[]): Promise<BatchResult> {
+    const { metrics } = this.deps;
+    const items = await Promise.all(messages.map((m) => this.decode(m)));
+    await this.checkCompanies(items);
+
+    // Rate and apply. Events of one company run in order; companies run side by side, and
+    // ioredis pipelines their scripts onto one connection.
+    const outcomes = new Map<RawMessage, EventOutcome>();
+    const byCompany = new Map<string, Array<Item & { state: 'valid' }>>();
+    for (const item of items) {
+      if (item.state !== 'valid') continue;
+      const list = byCompany.get(item.input.event.company_id) ?? [];
+      list.push(item);
+      byCompany.set(item.input.event.company_id, list);
+    }
+    await Promise.all(
+      [...byCompany.values()].map(async (list) => {
+        for (const item of list) outcomes.set(item.raw, await this.charge(item.input));
+      }),
+    );
+
+    // Append to the ledger.
+    const transfers: TransferRecord[] = [];
+    const holdsOpened: HoldOpened[] = [];
+    const holdsClosed: HoldClosed[] = [];
+    const refusals: Refusal[] = [];
+    for (const o of outcomes.values()) {
+      if (o.type === 'transfer') {
+        transfers.push(o.record);
+        if (o.holdClosed) holdsClosed.push(o.holdClosed);
+      } else if (o.type === 'hold') holdsOpened.push(o.hold);
+      else if (o.type === 'refused') refusals.push(o.refusal);
+    }
+    const endTimer = metrics.ledgerWriteSeconds.startTimer();
+    let written;
+    try {
+      written = await writeLedgerBatch(this.deps.pool, {
+        transfers,
+        holdsOpened,
+        holdsClosed,
+        refusals,
+      });
+    } catch (err) {
+      if (err instanceof LedgerDivergenceError) {
+        // Redis handed out sequence numbers the ledger already has: rebuild those wallets from
+        // the ledger, and let the batch be redelivered.
+        for (const c of err.companyIds) await this.deps.wallets.evict(c);
+        this.deps.log.warn(
+          { companies: err.companyIds },
+          'wallet diverged from ledger; rebuilt from ledger',
+        );
+      }
+      throw err;
+    } finally {
+      endTimer();
+    }
+
+    // Redis applied something the ledger already had (its markers had expired, or were lost):
+    // the ledger is right, so drop the cached wallet and let it be rebuilt.
+    const evict = new Set<string>();
+    for (const [raw, o] of outcomes) {
+      if (o.type !== 'transfer') continue;
+      if (written.duplicateCallCharges.has(o.record.eventId)) {
+        outcomes.set(raw, {
+          type: 'dead_letter',
+          reason: 'duplicate_call_end',
+          detail: `call ${o.record.callId ?? ''} was already charged`,
+        });
+        evict.add(o.record.companyId);
+      } else if (written.alreadyRecorded.has(o.record.eventId) && o.walletStatus === 'applied') {
+        evict.add(o.record.companyId);
+      }
+    }
+    for (const c of evict) await this.deps.wallets.evict(c);
+
+    return this.collectOutputs(items, outcomes);
+  }
+
+  private async decode(raw: RawMessage): Promise<Item> {
+    const dead = (
+      reason: string,
+      detail: string,
+      extra: { eventId?: string; companyId?: string } = {},
+    ): Item => ({
+      raw,
+      state: 'dead',
+      reason,
+      detail,
+      ...extra,
+    });
+    if (raw.value !== null && raw.value.length > this.deps.maxPayloadBytes) {
+      return dead(
+        'oversized_payload',
+        `${raw.value.length} bytes exceeds ${this.deps.maxPayloadBytes}`,
+      );
+    }
+    const kind = this.kindOfTopic.get(raw.topic);
+    if (kind === undefined) return dead('unknown_topic', `no input kind for topic ${raw.topic}`);
+    let value: unknown;
+    try {
+      value = (await this.deps.codec.decode(raw.value)).value;
+    } catch (err) {
+      if (err instanceof InvalidInputError) return dead(err.code, err.message);
+      throw err; // registry unreachable: retriable, the batch is redelivered
+    }
+    try {
+      return { raw, state: 'valid', input: parseInputEvent(kind, value) };
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      const v = (value ?? {}) as Record<string, unknown>;
+      return dead(err.code, err.message, {
+        ...(typeof v.event_id === 'string' ? { eventId: v.event_id } : {}),
+        ...(typeof v.company_id === 'string' ? { companyId: v.company_id } : {}),
+      });
+    }
+  }
+
+  /** Marks events of companies the ledger does not know as dead (unknown_company). */
+  private async checkCompanies(items: Item[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const i of items)
+      if (i.state === 'valid' && !this.knownCompanies.has(i.input.event.company_id))
+        wanted.add(i.input.event.company_id);
+    if (wanted.size > 0)
+      for (const c of await findCompanies(this.deps.pool, [...wanted]))
+        this.knownCompanies.set(c.id, c);
+    for (let n = 0; n < items.length; n++) {
+      const i = items[n];
+      if (i?.state !== 'valid' || this.knownCompanies.has(i.input.event.company_id)) continue;
+      items[n] = {
+        raw: i.raw,
+        state: 'dead',
+        reason: 'unknown_company',
+        detail: `company ${i.input.event.company_id} is not set up`,
+        eventId: i.input.event.event_id,
+        companyId: i.input.event.company_id,
+      };
+    }
+  }
+
+  private async charge(input: InputEvent): Promise<EventOutcome> {
+    try {
+      return await chargeEvent(
+        {
+          plan: this.deps.plan,
+          wallets: this.deps.wallets,
+          holdSeconds: this.deps.holdSeconds,
+          holdGraceMs,
+        },
+        input,
+      );
+    } catch (err) {
+      if (err instanceof RatingError || err instanceof InvalidInputError) {
+        return { type: 'dead_letter', reason: err.code, detail: err.message };
+      }
+      throw err;
+    }
+  }
+
+  private collectOutputs(
+    items: readonly Item[],
+    outcomes: ReadonlyMap<RawMessage, EventOutcome>,
+  ): BatchResult {
+    const { topics, metrics } = this.deps;
+    const outputs: OutboundMessage[] = [];
+    const counts: Record<string, number> = {};
+    const count = (topic: string, result: string) => {
+      counts[result] = (counts[result] ?? 0) + 1;
+      metrics.eventsConsumed.inc({ topic, result });
+    };
+    for (const item of items) {
+      const base = {
+        source: { topic: item.raw.topic, partition: item.raw.partition, offset: item.raw.offset },
+        originalBase64: item.raw.value?.toString('base64') ?? '',
+        originalKey: item.raw.key?.toString('utf8'),
+      };
+      if (item.state === 'dead') {
+        outputs.push(
+          deadLetterMessage(topics.dlq, {
+            ...base,
+            reason: item.reason,
+            detail: item.detail,
+            eventId: item.eventId,
+            companyId: item.companyId,
+          }),
+        );
+        metrics.dlq.inc({ reason: item.reason });
+        count(item.raw.topic, 'dead_lettered');
+        continue;
+      }
+      const o = outcomes.get(item.raw);
+      const event = item.input.event;
+      if (o === undefined) continue;
+      switch (o.type) {
+        case 'dead_letter':
+          outputs.push(
+            deadLetterMessage(topics.dlq, {
+              ...base,
+              reason: o.reason,
+              detail: o.detail,
+              eventId: event.event_id,
+              companyId: event.company_id,
+            }),
+          );
+          metrics.dlq.inc({ reason: o.reason });
+          count(item.raw.topic, 'dead_lettered');
+          break;
+        case 'refused':
+          outputs.push(cutOffMessage(topics.callsControl, o.cutOff));
+          metrics.refusals.inc({ reason: o.refusal.reason });
+          metrics.cutoffs.inc({ reason: o.cutOff.reason });
+          count(item.raw.topic, 'refused');
+          break;
+        case 'transfer':
+          if (o.walletStatus === 'applied' && o.record.kind === 'usage' && o.channel) {
+            metrics.ratedMicros.inc({ channel: o.channel }, -o.record.amountMicros);
+          }
+          count(item.raw.topic, o.walletStatus);
+          break;
+        case 'hold':
+          count(item.raw.topic, o.walletStatus);
+          break;
+        case 'skipped':
+          count(item.raw.topic, 'skipped');
+          break;
+      }
+    }
+    return { outputs, counts };
+  }
+}

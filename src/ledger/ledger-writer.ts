@@ -1,0 +1,322 @@
+// Appends one consumed batch's money movements to the ledger in a single transaction, with
+// batched `unnest` inserts. Idempotent: an event already recorded is skipped and reported, so
+// the caller can tell Redis applied it twice. Amounts are integer micro-units.
+import type pg from 'pg';
+import { DependencyError, TollgateError } from '../errors/tollgate-error.js';
+
+export type TransferKind =
+  'usage' | 'balance_added' | 'refund' | 'complimentary_credit' | 'debit' | 'adjustment';
+
+export type Account =
+  'wallet' | 'revenue' | 'funding' | 'complimentary_expense' | 'refunds' | 'adjustments';
+
+/** The system account on the other side of each kind of transfer (double entry). */
+export const counterAccount: Readonly<Record<TransferKind, Account>> = {
+  usage: 'revenue',
+  balance_added: 'funding',
+  refund: 'refunds',
+  complimentary_credit: 'complimentary_expense',
+  debit: 'funding',
+  adjustment: 'adjustments',
+};
+
+/** Report details carried on the wallet line (the seeds' transaction and usage reports). */
+export interface EntryDetails {
+  readonly description?: string | undefined;
+  readonly channel?: string | undefined;
+  readonly campaignId?: string | undefined;
+  readonly applicationId?: string | undefined;
+  readonly managerId?: string | undefined;
+  readonly managerEmail?: string | undefined;
+  readonly number?: string | undefined;
+  readonly country?: string | undefined;
+  readonly callStatus?: string | undefined;
+  readonly callStartedAt?: number | undefined;
+  readonly callEndedAt?: number | undefined;
+  readonly durationSeconds?: number | undefined;
+  readonly billedSeconds?: number | undefined;
+  readonly billedUnits?: number | undefined;
+  /** Price per minute (calls) or per unit (messages) that was applied, micro-units. */
+  readonly rateMicros?: number | undefined;
+  readonly providerCostMicros?: number | undefined;
+  readonly overrunMicros?: number | undefined;
+}
+
+export interface TransferRecord {
+  readonly eventId: string;
+  readonly companyId: string;
+  readonly kind: TransferKind;
+  /** Per-wallet sequence number handed out by the Redis script. */
+  readonly seq: number;
+  readonly callId?: string | undefined;
+  /** Signed change of the wallet, micro-units (negative for usage and debits). */
+  readonly amountMicros: number;
+  readonly balanceAfterMicros: number;
+  readonly occurredAt: number;
+  readonly details: EntryDetails;
+}
+
+export interface HoldOpened {
+  readonly companyId: string;
+  readonly callId: string;
+  readonly eventId: string;
+  readonly channel: string;
+  readonly number: string;
+  readonly amountMicros: number;
+  readonly coveredSeconds: number;
+  readonly startedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface HoldClosed {
+  readonly companyId: string;
+  readonly callId: string;
+  readonly reason: 'settled' | 'expired' | 'cut_off';
+}
+
+export interface Refusal {
+  readonly eventId: string;
+  readonly companyId: string;
+  readonly callId: string;
+  readonly reason: string;
+  readonly availableMicros: number;
+  readonly requiredMicros: number;
+  readonly occurredAt: number;
+}
+
+export interface LedgerBatch {
+  readonly transfers: readonly TransferRecord[];
+  readonly holdsOpened: readonly HoldOpened[];
+  readonly holdsClosed: readonly HoldClosed[];
+  readonly refusals: readonly Refusal[];
+}
+
+export interface LedgerWriteResult {
+  /** Event ids whose transfer was already in the ledger (a replay). */
+  readonly alreadyRecorded: ReadonlySet<string>;
+  /** Event ids refused because their call was already charged under another event id. */
+  readonly duplicateCallCharges: ReadonlySet<string>;
+}
+
+/** Redis handed out a wallet_seq the ledger already has: Redis and the ledger diverged. */
+export class LedgerDivergenceError extends TollgateError {
+  constructor(
+    readonly companyIds: readonly string[],
+    cause: unknown,
+  ) {
+    super('ledger_divergence', `wallet sequence clash for ${companyIds.join(', ')}`, {
+      retriable: true,
+      cause,
+      context: { companyIds },
+    });
+  }
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+const num = (n: number | undefined) => (n === undefined ? null : String(n));
+
+export async function writeLedgerBatch(
+  pool: pg.Pool,
+  batch: LedgerBatch,
+): Promise<LedgerWriteResult> {
+  const client = await pool.connect().catch((err: unknown) => {
+    throw new DependencyError(
+      'postgres_unavailable',
+      `cannot reach Postgres: ${(err as Error).message}`,
+      { cause: err },
+    );
+  });
+  try {
+    await client.query('begin');
+    const result = await writeInTransaction(client, batch);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === '23505' && e.constraint === 'ledger_transfers_company_id_wallet_seq_key') {
+      throw new LedgerDivergenceError([...new Set(batch.transfers.map((t) => t.companyId))], err);
+    }
+    if (err instanceof TollgateError) throw err;
+    throw new DependencyError(
+      'ledger_write_failed',
+      `ledger write failed: ${(err as Error).message}`,
+      { cause: err },
+    );
+  } finally {
+    client.release();
+  }
+}
+
+async function writeInTransaction(
+  client: pg.PoolClient,
+  batch: LedgerBatch,
+): Promise<LedgerWriteResult> {
+  const duplicateCallCharges = new Set<string>();
+  const callTransfers = batch.transfers.filter((t) => t.callId !== undefined);
+  if (callTransfers.length > 0) {
+    const charged = await client.query<{ company_id: string; call_id: string; event_id: string }>(
+      `select t.company_id, t.call_id, t.event_id
+         from ledger_transfers t
+         join unnest($1::text[], $2::text[]) as c(company_id, call_id) using (company_id, call_id)`,
+      [callTransfers.map((t) => t.companyId), callTransfers.map((t) => t.callId)],
+    );
+    const chargedBy = new Map(
+      charged.rows.map((r) => [`${r.company_id}\u0000${r.call_id}`, r.event_id]),
+    );
+    for (const t of callTransfers) {
+      const by = chargedBy.get(`${t.companyId}\u0000${t.callId}`);
+      if (by !== undefined && by !== t.eventId) duplicateCallCharges.add(t.eventId);
+    }
+  }
+  const transfers = batch.transfers.filter((t) => !duplicateCallCharges.has(t.eventId));
+
+  const inserted = new Set<string>();
+  if (transfers.length > 0) {
+    const res = await client.query<{ event_id: string }>(
+      `insert into ledger_transfers
+         (event_id, company_id, kind, wallet_seq, call_id, amount_micros, balance_after_micros, occurred_at)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[],
+                            $7::bigint[], $8::timestamptz[])
+       on conflict (event_id) do nothing
+       returning event_id`,
+      [
+        transfers.map((t) => t.eventId),
+        transfers.map((t) => t.companyId),
+        transfers.map((t) => t.kind),
+        transfers.map((t) => String(t.seq)),
+        transfers.map((t) => t.callId ?? null),
+        transfers.map((t) => String(t.amountMicros)),
+        transfers.map((t) => String(t.balanceAfterMicros)),
+        transfers.map((t) => iso(t.occurredAt)),
+      ],
+    );
+    for (const r of res.rows) inserted.add(r.event_id);
+  }
+  const fresh = transfers.filter((t) => inserted.has(t.eventId));
+  if (fresh.length > 0) await insertEntries(client, fresh);
+
+  if (batch.holdsOpened.length > 0) {
+    const h = batch.holdsOpened;
+    await client.query(
+      `insert into call_holds
+         (company_id, call_id, event_id, amount_micros, covered_seconds, started_at, expires_at, channel, number)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::timestamptz[],
+                            $7::timestamptz[], $8::text[], $9::text[])
+       on conflict do nothing`,
+      [
+        h.map((x) => x.companyId),
+        h.map((x) => x.callId),
+        h.map((x) => x.eventId),
+        h.map((x) => String(x.amountMicros)),
+        h.map((x) => x.coveredSeconds),
+        h.map((x) => iso(x.startedAt)),
+        h.map((x) => iso(x.expiresAt)),
+        h.map((x) => x.channel),
+        h.map((x) => x.number),
+      ],
+    );
+  }
+  if (batch.holdsClosed.length > 0) {
+    const h = batch.holdsClosed;
+    await client.query(
+      `update call_holds set closed_at = now(), close_reason = c.reason
+         from unnest($1::text[], $2::text[], $3::text[]) as c(company_id, call_id, reason)
+        where call_holds.company_id = c.company_id and call_holds.call_id = c.call_id
+          and call_holds.closed_at is null`,
+      [h.map((x) => x.companyId), h.map((x) => x.callId), h.map((x) => x.reason)],
+    );
+  }
+  if (batch.refusals.length > 0) {
+    const r = batch.refusals;
+    await client.query(
+      `insert into call_refusals (event_id, company_id, call_id, reason, available_micros, required_micros, occurred_at)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[])
+       on conflict (event_id) do nothing`,
+      [
+        r.map((x) => x.eventId),
+        r.map((x) => x.companyId),
+        r.map((x) => x.callId),
+        r.map((x) => x.reason),
+        r.map((x) => String(x.availableMicros)),
+        r.map((x) => String(x.requiredMicros)),
+        r.map((x) => iso(x.occurredAt)),
+      ],
+    );
+  }
+
+  const alreadyRecorded = new Set(
+    transfers.filter((t) => !inserted.has(t.eventId)).map((t) => t.eventId),
+  );
+  return { alreadyRecorded, duplicateCallCharges };
+}
+
+/** Two lines per transfer: the wallet's, with details and balance-after, and its counterpart. */
+async function insertEntries(
+  client: pg.PoolClient,
+  transfers: readonly TransferRecord[],
+): Promise<void> {
+  const noDetails: EntryDetails = {};
+  const rows: Array<{
+    t: TransferRecord;
+    account: Account;
+    amount: number;
+    balanceAfter: string | null;
+    d: EntryDetails;
+  }> = transfers.flatMap((t) => [
+    {
+      t,
+      account: 'wallet',
+      amount: t.amountMicros,
+      balanceAfter: String(t.balanceAfterMicros),
+      d: t.details,
+    },
+    {
+      t,
+      account: counterAccount[t.kind],
+      amount: -t.amountMicros,
+      balanceAfter: null,
+      d: noDetails,
+    },
+  ]);
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  await client.query(
+    `insert into ledger_entries
+       (event_id, company_id, account, amount_micros, balance_after_micros, kind, description, occurred_at,
+        channel, campaign_id, application_id, manager_id, manager_email, number, country, call_id,
+        call_status, call_started_at, call_ended_at, duration_seconds, billed_seconds, billed_units,
+        rate_micros, provider_cost_micros, overrun_micros)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[],
+                          $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[],
+                          $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[],
+                          $19::timestamptz[], $20::int[], $21::int[], $22::int[], $23::bigint[], $24::bigint[],
+                          $25::bigint[])`,
+    [
+      col((r) => r.t.eventId),
+      col((r) => r.t.companyId),
+      col((r) => r.account),
+      col((r) => String(r.amount)),
+      col((r) => r.balanceAfter),
+      col((r) => r.t.kind),
+      col((r) => r.d.description ?? null),
+      col((r) => iso(r.t.occurredAt)),
+      col((r) => r.d.channel ?? null),
+      col((r) => r.d.campaignId ?? null),
+      col((r) => r.d.applicationId ?? null),
+      col((r) => r.d.managerId ?? null),
+      col((r) => r.d.managerEmail ?? null),
+      col((r) => r.d.number ?? null),
+      col((r) => r.d.country ?? null),
+      col((r) => (r.account === 'wallet' ? (r.t.callId ?? null) : null)),
+      col((r) => r.d.callStatus ?? null),
+      col((r) => iso(r.d.callStartedAt)),
+      col((r) => iso(r.d.callEndedAt)),
+      col((r) => r.d.durationSeconds ?? null),
+      col((r) => r.d.billedSeconds ?? null),
+      col((r) => r.d.billedUnits ?? null),
+      col((r) => num(r.d.rateMicros)),
+      col((r) => num(r.d.providerCostMicros)),
+      col((r) => String(r.d.overrunMicros ?? 0)),
+    ],
+  );
+}
