@@ -66,6 +66,9 @@ const envSchema = z.object({
   // Empty: the built-in plan (WhatsApp calls at 0.02 USD/min, rounded up to the minute).
   TOLLGATE_RATE_PLAN: z.string().default(''),
   TOLLGATE_BATCH_MAX_EVENTS: intIn(1, 100_000).default(2_000),
+  // Partitions one replica processes at once. 1 keeps a replica from racing itself on one
+  // wallet whose events arrive on several topics.
+  TOLLGATE_PARTITION_CONCURRENCY: intIn(1, 64).default(1),
   TOLLGATE_HOLD_SECONDS: intIn(10, 86_400).default(300),
   TOLLGATE_MAX_PAYLOAD_BYTES: intIn(256, 10_485_760).default(65_536),
 });
@@ -97,6 +100,7 @@ export interface Settings {
   readonly logLevel: z.infer<typeof envSchema>['TOLLGATE_LOG_LEVEL'];
   readonly ratePlanPath: string;
   readonly batchMaxEvents: number;
+  readonly partitionConcurrency: number;
   /** How long a call's hold lives without a call end before it is released, in seconds. */
   readonly holdSeconds: number;
   readonly maxPayloadBytes: number;
@@ -154,6 +158,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: e.TOLLGATE_LOG_LEVEL,
     ratePlanPath: e.TOLLGATE_RATE_PLAN,
     batchMaxEvents: e.TOLLGATE_BATCH_MAX_EVENTS,
+    partitionConcurrency: e.TOLLGATE_PARTITION_CONCURRENCY,
     holdSeconds: e.TOLLGATE_HOLD_SECONDS,
     maxPayloadBytes: e.TOLLGATE_MAX_PAYLOAD_BYTES,
   });
@@ -163,7 +168,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 function redact(variable: string, value: string | undefined): string {
   if (value === undefined) return '';
   if (!variable.endsWith('_URL')) return value;
-  return value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  // Everything between the scheme and the last "@" is credentials (a password may itself hold
+  // "/" or "@"): keep the user name, hide the rest.
+  const start = value.indexOf('//');
+  const at = value.lastIndexOf('@');
+  if (start < 0 || at < start) return value;
+  const credentials = value.slice(start + 2, at);
+  const colon = credentials.indexOf(':');
+  const user = colon < 0 ? credentials : credentials.slice(0, colon);
+  return `${value.slice(0, start + 2)}${user}:***${value.slice(at)}`;
 }
 
 /** The documented variables, for the README table and `tollgate config`. */

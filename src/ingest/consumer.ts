@@ -98,6 +98,8 @@ export class ProcessorConsumer {
         }
         const next = (BigInt(last.offset) + 1n).toString();
         await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+        // Tell kafkajs too, or a later chunk's failure would replay this committed one.
+        payload.resolveOffset(last.offset);
         this.metrics.consumerLag.set(
           { topic, partition: String(partition) },
           Number(BigInt(batch.highWatermark) - BigInt(next)),

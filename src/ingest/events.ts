@@ -33,7 +33,13 @@ const optText = (max: number) =>
     .nullish()
     .transform((v) => v ?? undefined);
 const micros = z
-  .union([z.number().int(), z.bigint(), z.string().regex(/^-?\d+$/)])
+  // Number.isInteger, not .int(): an unsafe integer must reach the range check below and be
+  // called absurd_amount, however it was written.
+  .union([
+    z.number().refine(Number.isInteger, 'must be an integer'),
+    z.bigint(),
+    z.string().regex(/^-?\d+$/),
+  ])
   .transform((v, ctx) => {
     const n = BigInt(v);
     if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -185,7 +191,7 @@ const schemas = {
 /**
  * Validates a decoded value as an event of `kind`. Throws InvalidInputError whose code says
  * what is wrong: missing_field, invalid_field, or a specific reason (negative_duration,
- * absurd_duration, end_before_start, absurd_time, invalid_amount).
+ * absurd_duration, end_before_start, absurd_time, invalid_amount, absurd_amount).
  */
 export function parseInputEvent(kind: InputKind, value: unknown): InputEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -196,12 +202,10 @@ export function parseInputEvent(kind: InputKind, value: unknown): InputEvent {
   const issue = result.error.issues[0];
   const path = issue?.path.join('.') || '(event)';
   const params = (issue as { params?: { reason?: string } } | undefined)?.params;
-  const code =
-    params?.reason ??
-    (issue?.code === 'invalid_type' &&
-    (value as Record<string, unknown>)[String(issue.path[0])] === undefined
-      ? 'missing_field'
-      : 'invalid_field');
+  const field = issue?.path[0];
+  const absent =
+    field !== undefined && (value as Record<string, unknown>)[String(field)] === undefined;
+  const code = params?.reason ?? (absent ? 'missing_field' : 'invalid_field');
   throw new InvalidInputError(code, `${path}: ${issue?.message ?? 'invalid'}`, {
     context: { field: path },
   });

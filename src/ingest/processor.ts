@@ -124,9 +124,21 @@ export class BatchProcessor {
       });
     } catch (err) {
       if (err instanceof LedgerDivergenceError) {
-        // Redis handed out sequence numbers the ledger already has: rebuild those wallets from
-        // the ledger, and let the batch be redelivered.
-        for (const c of err.companyIds) await this.deps.wallets.evict(c);
+        // Redis handed out sequence numbers the ledger already has (it lost state the ledger
+        // kept). Rebuild those wallets from the ledger and forget this batch's applications to
+        // them: nothing of the batch was recorded, so its redelivery must apply it afresh.
+        for (const c of err.companyIds) {
+          await this.deps.wallets.evict(c);
+          const mine = transfers.filter((t) => t.companyId === c);
+          await this.deps.wallets.forget(
+            c,
+            [
+              ...mine.map((t) => t.eventId),
+              ...holdsOpened.filter((h) => h.companyId === c).map((h) => h.eventId),
+            ],
+            mine.flatMap((t) => (t.callId === undefined ? [] : [t.callId])),
+          );
+        }
         this.deps.log.warn(
           { companies: err.companyIds },
           'wallet diverged from ledger; rebuilt from ledger',
@@ -154,6 +166,9 @@ export class BatchProcessor {
       }
     }
     for (const c of evict) await this.deps.wallets.evict(c);
+    // A start redelivered after its call was charged (its markers lost) placed a hold again.
+    for (const h of written.holdsOfChargedCalls)
+      await this.deps.wallets.releaseHold(h.companyId, h.callId);
 
     return this.collectOutputs(items, outcomes);
   }
@@ -234,6 +249,19 @@ export class BatchProcessor {
     } catch (err) {
       if (err instanceof RatingError || err instanceof InvalidInputError) {
         return { type: 'dead_letter', reason: err.code, detail: err.message };
+      }
+      // A script that rejects this event's arguments will reject them on every redelivery:
+      // dead-letter the event (its bytes are kept) rather than stop the partition behind it.
+      if (
+        err instanceof Error &&
+        err.name === 'ReplyError' &&
+        !/^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)/.test(err.message)
+      ) {
+        this.deps.log.error(
+          { err, eventId: input.event.event_id },
+          'wallet script refused an event',
+        );
+        return { type: 'dead_letter', reason: 'processing_error', detail: err.message };
       }
       throw err;
     }

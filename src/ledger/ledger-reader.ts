@@ -11,7 +11,9 @@ export async function walletSnapshot(pool: pg.Pool, companyId: string): Promise<
     [companyId],
   );
   const holds = await pool.query<{ call_id: string; amount_micros: bigint }>(
-    `select call_id, amount_micros from call_holds where company_id = $1 and closed_at is null`,
+    `select call_id, amount_micros from call_holds h
+      where company_id = $1 and closed_at is null
+        and not exists (select 1 from ledger_transfers t where t.company_id = h.company_id and t.call_id = h.call_id)`,
     [companyId],
   );
   const row = last.rows[0];
@@ -48,7 +50,9 @@ export async function ledgerWallets(pool: pg.Pool): Promise<LedgerWalletState[]>
             (select max(wallet_seq) from ledger_transfers t where t.company_id = c.id) as seq,
             (select count(*) from ledger_transfers t where t.company_id = c.id) as transfers,
             (select sum(amount_micros) from ledger_transfers t where t.company_id = c.id) as total,
-            (select sum(amount_micros) from call_holds h where h.company_id = c.id and h.closed_at is null) as held
+            (select sum(amount_micros) from call_holds h where h.company_id = c.id and h.closed_at is null
+                and not exists (select 1 from ledger_transfers t
+                                 where t.company_id = h.company_id and t.call_id = h.call_id)) as held
        from companies c order by c.id`,
   );
   return res.rows.map((r) => ({

@@ -96,6 +96,8 @@ export interface LedgerWriteResult {
   readonly alreadyRecorded: ReadonlySet<string>;
   /** Event ids refused because their call was already charged under another event id. */
   readonly duplicateCallCharges: ReadonlySet<string>;
+  /** Holds not recorded because their call was already charged (a start redelivered late). */
+  readonly holdsOfChargedCalls: readonly HoldOpened[];
 }
 
 /** Redis handed out a wallet_seq the ledger already has: Redis and the ledger diverged. */
@@ -196,13 +198,26 @@ async function writeInTransaction(
   const fresh = transfers.filter((t) => inserted.has(t.eventId));
   if (fresh.length > 0) await insertEntries(client, fresh);
 
+  let holdsOfChargedCalls: HoldOpened[] = [];
   if (batch.holdsOpened.length > 0) {
     const h = batch.holdsOpened;
+    const charged = await client.query<{ company_id: string; call_id: string }>(
+      `select t.company_id, t.call_id from ledger_transfers t
+         join unnest($1::text[], $2::text[]) as c(company_id, call_id) using (company_id, call_id)`,
+      [h.map((x) => x.companyId), h.map((x) => x.callId)],
+    );
+    const done = new Set(charged.rows.map((r) => `${r.company_id}\u0000${r.call_id}`));
+    holdsOfChargedCalls = h.filter((x) => done.has(`${x.companyId}\u0000${x.callId}`));
     await client.query(
       `insert into call_holds
          (company_id, call_id, event_id, amount_micros, covered_seconds, started_at, expires_at, channel, number)
        select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::timestamptz[],
                             $7::timestamptz[], $8::text[], $9::text[])
+                  as h(company_id, call_id, event_id, amount_micros, covered_seconds, started_at, expires_at,
+                       channel, number)
+        -- A start redelivered after its call was charged must not reopen the hold.
+        where not exists (select 1 from ledger_transfers t
+                           where t.company_id = h.company_id and t.call_id = h.call_id)
        on conflict do nothing`,
       [
         h.map((x) => x.companyId),
@@ -248,7 +263,7 @@ async function writeInTransaction(
   const alreadyRecorded = new Set(
     transfers.filter((t) => !inserted.has(t.eventId)).map((t) => t.eventId),
   );
-  return { alreadyRecorded, duplicateCallCharges };
+  return { alreadyRecorded, duplicateCallCharges, holdsOfChargedCalls };
 }
 
 /** Two lines per transfer: the wallet's, with details and balance-after, and its counterpart. */

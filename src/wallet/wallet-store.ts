@@ -173,7 +173,8 @@ export class WalletStore {
         k.event(eventId),
         callEndedKey(k, callId),
         callId,
-        int(costMicros),
+        // Signed, so a free call sends "0": Redis refuses "-0" as an integer.
+        int(-costMicros),
         this.markerTtlSeconds,
       ),
     );
@@ -257,6 +258,21 @@ export class WalletStore {
   async evict(companyId: string): Promise<void> {
     const k = this.keys(companyId);
     await this.redis.del(k.wallet, k.holds);
+  }
+
+  /**
+   * Forgets that these events were applied (their markers, and the call-ended markers of
+   * `callIds`), after a ledger transaction that would have recorded them rolled back and the
+   * wallet was evicted: their redelivery must apply them to the rebuilt wallet afresh.
+   */
+  async forget(
+    companyId: string,
+    eventIds: readonly string[],
+    callIds: readonly string[],
+  ): Promise<void> {
+    const k = this.keys(companyId);
+    const keys = [...eventIds.map((e) => k.event(e)), ...callIds.map((c) => callEndedKey(k, c))];
+    if (keys.length > 0) await this.redis.del(...keys);
   }
 
   private async withLoaded(companyId: string, run: () => Promise<Reply>): Promise<Reply> {

@@ -9,7 +9,7 @@
   KEYS[3] event marker       {c:<company>}:e:<eventId>
   KEYS[4] call-ended marker  {c:<company>}:c:<callId>
   ARGV[1] callId
-  ARGV[2] cost               integer micro-units, >= 0
+  ARGV[2] delta              the cost as a signed change of the balance: integer micro-units, <= 0
   ARGV[3] marker ttl         seconds (event and call-ended markers)
 
   Returns {code, seq, balanceAfter, heldAfter, holdReleased}
@@ -29,7 +29,7 @@ if hold ~= '0' then
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('HINCRBY', KEYS[1], 'held', '-' .. hold)
 end
-local balanceAfter = redis.call('HINCRBY', KEYS[1], 'bal', '-' .. ARGV[2])
+local balanceAfter = redis.call('HINCRBY', KEYS[1], 'bal', ARGV[2])
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local heldAfter = redis.call('HGET', KEYS[1], 'held') or '0'
 redis.call('SET', KEYS[4], '1', 'EX', ttl)
