@@ -8,6 +8,10 @@ const usage = `usage: tollgate <command> [options]
 
 commands:
   start                 run the processor (Kafka consumer, HTTP API, metrics)
+  demo [--events N] [--keep-running]
+                        run the processor and drive a synthetic load through it, then
+                        summarise balances and ledger totals
+  reconcile             compare every wallet in Redis with the ledger; exit 1 on drift
   migrate               create the database if needed and apply ledger migrations
   rate --plan <file> [events.ndjson]
                         price usage events offline, one JSON line out per line in
@@ -20,6 +24,14 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const { runStart } = await import('./start-command.js');
       return runStart(loadSettings());
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo-command.js');
+      return runDemo(args, loadSettings());
+    }
+    case 'reconcile': {
+      const { runReconcile } = await import('./reconcile-command.js');
+      return runReconcile(loadSettings());
     }
     case 'migrate': {
       const { runMigrate } = await import('./migrate-command.js');

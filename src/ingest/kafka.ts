@@ -36,3 +36,28 @@ export async function ensureTopics(kafka: Kafka, topics: Topics, partitions = 4)
     await admin.disconnect();
   }
 }
+
+/** Messages of `topics` that `groupId` has not committed yet (all partitions together). */
+export async function groupLag(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let behind = 0n;
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const end of ends) {
+        const c = committed?.partitions.find((p) => p.partition === end.partition);
+        const at = c === undefined || c.offset === '-1' ? 0n : BigInt(c.offset);
+        if (at < BigInt(end.high)) behind += BigInt(end.high) - at;
+      }
+    }
+    return Number(behind);
+  } finally {
+    await admin.disconnect();
+  }
+}
