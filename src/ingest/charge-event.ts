@@ -88,7 +88,8 @@ async function startCall(ctx: ChargeContext, e: CallStarted): Promise<EventOutco
           amountMicros: outcome.holdMicros,
           coveredSeconds: maxAffordableSeconds(ctx.plan, query, outcome.holdMicros),
           startedAt: e.occurred_at,
-          expiresAt: e.occurred_at + ctx.plan.maxCallSeconds * 1000 + ctx.holdGraceMs,
+          // From now, not the event's time: see call_holds.placed_at.
+          expiresAt: Date.now() + ctx.plan.maxCallSeconds * 1000 + ctx.holdGraceMs,
         },
       };
     case 'refused':

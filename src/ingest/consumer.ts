@@ -24,24 +24,17 @@ export interface ConsumerOptions {
 }
 
 export class ProcessorConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer | undefined;
   private readonly producer: Producer;
+  private stopping = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly processor: BatchProcessor,
     private readonly options: ConsumerOptions,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      // A dependency outage (Postgres down for a while) is waited out, not crashed through.
-      retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 },
-    });
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -50,29 +43,61 @@ export class ProcessorConsumer {
 
   async start(): Promise<void> {
     await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: this.processor.inputTopics,
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrency ?? 4,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.runConsumer();
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    this.stopping = true;
+    await this.consumer?.disconnect();
     await this.producer.disconnect();
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
+  private async runConsumer(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((this.options.sessionTimeoutMs ?? 30_000) / 3)),
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      // A dependency outage (Postgres down for a while) is waited out, not crashed through.
+      retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    this.consumer = consumer;
+    // kafkajs restarts itself after retriable failures only. After any other crash (this member
+    // evicted from the group, say) a fresh consumer rejoins, rather than the process idling.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.log.error(
+        { err: payload.error },
+        'consumer crashed; rejoining the group with a new one',
+      );
+      setTimeout(() => {
+        if (this.stopping) return;
+        void consumer
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => this.runConsumer())
+          .catch((err: unknown) => this.log.fatal({ err }, 'could not rejoin the consumer group'));
+      }, 1_000);
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: this.processor.inputTopics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
+      eachBatch: (payload) => this.onBatch(payload, consumer),
+    });
+  }
+
+  private async onBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
     for (let from = 0; from < batch.messages.length; from += this.options.chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
+      await payload.heartbeat();
       const chunk: RawMessage[] = batch.messages
         .slice(from, from + this.options.chunkSize)
         .map((m) => ({
@@ -97,7 +122,7 @@ export class ProcessorConsumer {
           });
         }
         const next = (BigInt(last.offset) + 1n).toString();
-        await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+        await consumer.commitOffsets([{ topic, partition, offset: next }]);
         // Tell kafkajs too, or a later chunk's failure would replay this committed one.
         payload.resolveOffset(last.offset);
         this.metrics.consumerLag.set(

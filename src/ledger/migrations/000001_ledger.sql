@@ -116,6 +116,9 @@ create table call_holds (
   amount_micros bigint not null check (amount_micros >= 0),
   covered_seconds integer not null,
   started_at timestamptz not null,
+  -- When tollgate placed the hold: its cover and expiry run from here, not from the event's
+  -- time, so a backlog of old events is not swept as expired the moment it is processed.
+  placed_at timestamptz not null default now(),
   expires_at timestamptz not null,
   cut_off_at timestamptz,
   closed_at timestamptz,
@@ -123,6 +126,7 @@ create table call_holds (
   primary key (company_id, call_id)
 );
 create index call_holds_open on call_holds (expires_at) where closed_at is null;
+create index call_holds_running on call_holds (placed_at) where closed_at is null and cut_off_at is null;
 
 -- Call starts that were refused (zero balance, cap, paused...): recorded, with the reason.
 create table call_refusals (
