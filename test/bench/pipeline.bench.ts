@@ -116,11 +116,12 @@ async function rawConsume(
   const started = Date.now();
   await new Promise<void>((resolve) => {
     void consumer.run({
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         seen += batch.messages.length;
         const last = batch.messages[batch.messages.length - 1];
-        if (last) resolveOffset(last.offset);
-        await commitOffsetsIfNecessary();
+        if (last) payload.resolveOffset(last.offset);
+        await payload.commitOffsetsIfNecessary();
         if (seen >= expected) resolve();
       },
     });

@@ -1,7 +1,7 @@
 // Drives the real pipeline in tests: produce events (JSON or registry-framed Avro), wait until a
 // consumer group has committed everything, and read output topics back.
 import { Partitioners, type Kafka } from 'kafkajs';
-import { EventCodec } from '../../src/ingest/codec.js';
+import type { EventCodec } from '../../src/ingest/codec.js';
 
 export type Format = 'json' | 'avro';
 

@@ -30,7 +30,7 @@ export function referenceOf(plan: CompiledPlan, load: readonly SyntheticEvent[])
         channel: String(e.channel),
         destination: String(e.number),
         startTime: Number(e.occurred_at),
-        ...(e.body === undefined ? {} : { body: String(e.body) }),
+        ...(typeof e.body === 'string' ? { body: e.body } : {}),
         ...(e.provider_cost_micros === undefined
           ? {}
           : { providerCostMicros: Number(e.provider_cost_micros) }),

@@ -2,7 +2,7 @@
 // Redis losing every wallet mid-run, Postgres unreachable for 30 s mid-run. Each run must end with
 // every wallet equal to the reference computed from the events alone, every charge in the ledger
 // exactly once, the balance-after chains intact and Redis equal to the ledger.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Partitioners, type Kafka } from 'kafkajs';
 import type pg from 'pg';
@@ -188,9 +188,9 @@ describe('failure model', () => {
     });
     try {
       await processor.start();
-      let seen = await untilProgress(run.db.pool, 2_000);
+      const seen = await untilProgress(run.db.pool, 2_000);
       expect(await flushWallets(run.redis, run.settings.redis.prefix)).toBeGreaterThan(0);
-      seen = await untilProgress(run.db.pool, seen + 2_000);
+      await untilProgress(run.db.pool, seen + 2_000);
       expect(await flushWallets(run.redis, run.settings.redis.prefix)).toBeGreaterThan(0);
       await assertMatchesReference(run);
     } finally {
