@@ -1,5 +1,6 @@
 // Applies the numbered, append-only SQL migrations in ./migrations, one transaction each,
 // recorded in tollgate_migrations. An advisory lock lets several replicas start at once.
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -31,14 +32,28 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     await client.query('select pg_advisory_lock($1)', [lockKey]);
     await client.query(`create table if not exists tollgate_migrations (
       id integer primary key, name text not null, applied_at timestamptz not null default now())`);
-    const done = new Set(
-      (await client.query<{ id: number }>('select id from tollgate_migrations')).rows.map(
-        (r) => r.id,
-      ),
+    await client.query('alter table tollgate_migrations add column if not exists checksum text');
+    const done = new Map(
+      (
+        await client.query<{ id: number; checksum: string | null }>(
+          'select id, checksum from tollgate_migrations',
+        )
+      ).rows.map((r) => [r.id, r.checksum]),
     );
     const applied: string[] = [];
     for (const m of await readMigrations()) {
-      if (done.has(m.id)) continue;
+      const sum = checksum(m.sql);
+      if (done.has(m.id)) {
+        // Migrations are append-only: one edited after it ran would leave this database
+        // different from every other, so refuse to start rather than run on it.
+        const recorded = done.get(m.id);
+        if (recorded !== null && recorded !== undefined && recorded !== sum) {
+          throw new Error(
+            `migration ${m.name} changed after it was applied to this database; add a new migration instead`,
+          );
+        }
+        continue;
+      }
       await client.query('begin');
       try {
         await client.query(m.sql);
@@ -58,4 +73,8 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     await client.query('select pg_advisory_unlock($1)', [lockKey]).catch(() => undefined);
     client.release();
   }
+}
+
+function checksum(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex');
 }
