@@ -1,0 +1,124 @@
+// Finds the one tariff that prices an event: its channel, the plan version in force at its
+// start, the longest prefix of its number that version rates, and the heaviest rate of that
+// destination whose period contains the start. The whole event is priced at its start time.
+import type { CompiledChannel, CompiledPlan, CompiledVersion } from './compiled-plan.js';
+import { isTariffList } from './compiled-plan.js';
+import type { Tariff } from './tariff.js';
+import type { CallQuery } from './usage.js';
+import { RatingError } from './errors.js';
+import { eventTimeMs } from './event-time.js';
+import { normalizeNumber } from './phone-number.js';
+
+export interface Resolution {
+  readonly tariff: Tariff;
+  readonly channel: CompiledChannel;
+  /** The number in E.164 ("+447700900123"); null for unaddressed channels. */
+  readonly number: string | null;
+  /** Digits of the number's prefix that matched; 0 when the tariff applies to any destination. */
+  readonly prefixLength: number;
+}
+
+// Matched prefix indexes of the current lookup and their lengths, longest first. One buffer is
+// enough: rating is synchronous, so two lookups never interleave.
+const matched = new Int32Array(16);
+const matchedLengths = new Int32Array(16);
+
+export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution {
+  const channel = plan.channels.get(query.channel);
+  if (channel === undefined) {
+    throw new RatingError(
+      'unknown_channel',
+      `channel "${query.channel}" is not in plan ${plan.id}`,
+      {
+        channel: query.channel,
+        plan: plan.id,
+      },
+    );
+  }
+  let number: string | null = null;
+  let matchCount = 0;
+  if (channel.addressed) {
+    if (query.destination === undefined || query.destination === '') {
+      throw new RatingError('missing_destination', `a ${channel.name} event needs a destination`, {
+        channel: channel.name,
+      });
+    }
+    number = normalizeNumber(query.destination, query.defaultRegion ?? plan.defaultRegion);
+    // Channels priced the same to every number (WhatsApp calls, say) skip the walk.
+    if (plan.prefixRated[channel.index] === true) {
+      matchCount = plan.trie.matches(number, 1, matched, matchedLengths);
+    }
+  }
+  const at = eventTimeMs(query.startTime);
+  let weekMinute = -1; // computed only if a candidate rate has a period
+  let anyInForce = false;
+
+  for (const layer of plan.layers) {
+    const version = versionInForce(layer.versions, at);
+    if (version === undefined) continue;
+    anyInForce = true;
+    const rates = version.channels[channel.index];
+    if (rates === undefined) continue;
+    for (let m = 0; m < matchCount; m++) {
+      const prefixIndex = matched[m] ?? 0;
+      const tariffs = rates.byPrefix?.[prefixIndex];
+      if (tariffs === undefined) continue;
+      let found: Tariff | undefined;
+      if (!isTariffList(tariffs)) {
+        if (tariffs.periodMask === null) found = tariffs;
+        else {
+          if (weekMinute < 0) weekMinute = plan.clock.weekMinute(at);
+          if (tariffs.periodMask[weekMinute] === 1) found = tariffs;
+        }
+      } else {
+        for (const tariff of tariffs) {
+          if (tariff.periodMask !== null) {
+            if (weekMinute < 0) weekMinute = plan.clock.weekMinute(at);
+            if (tariff.periodMask[weekMinute] !== 1) continue;
+          }
+          found = tariff;
+          break;
+        }
+      }
+      if (found !== undefined) {
+        return { tariff: found, channel, number, prefixLength: matchedLengths[m] ?? 0 };
+      }
+    }
+    for (const tariff of rates.anyDestination) {
+      if (tariff.periodMask !== null) {
+        if (weekMinute < 0) weekMinute = plan.clock.weekMinute(at);
+        if (tariff.periodMask[weekMinute] !== 1) continue;
+      }
+      return { tariff, channel, number, prefixLength: 0 };
+    }
+  }
+  if (!anyInForce) {
+    throw new RatingError(
+      'no_active_plan',
+      `no version of plan ${plan.id} is in force at ${new Date(at).toISOString()}`,
+      {
+        plan: plan.id,
+        startTime: query.startTime,
+      },
+    );
+  }
+  throw new RatingError(
+    'unauthorized_destination',
+    number === null
+      ? `plan ${plan.id} has no ${channel.name} rate at that time`
+      : `plan ${plan.id} has no ${channel.name} rate for ${number} at that time`,
+    number === null
+      ? { plan: plan.id, channel: channel.name }
+      : { plan: plan.id, channel: channel.name, number },
+  );
+}
+
+function versionInForce(
+  versions: readonly CompiledVersion[],
+  at: number,
+): CompiledVersion | undefined {
+  for (const version of versions) {
+    if (version.activeFrom <= at && at < version.activeUntil) return version;
+  }
+  return undefined;
+}
