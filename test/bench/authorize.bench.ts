@@ -1,0 +1,450 @@
+// Authorize benchmark: the /v1/authorize route served by a child process on a random loopback
+// port (so client and server do not share an event loop), against the real Redis and Postgres.
+// Measures latency at a fixed, open-loop 5,000 req/s (requests sent on schedule over raw
+// keep-alive sockets, whatever the answers do), the server's CPU time per request (which, unlike
+// latency, does not depend on what else the machine runs), the same for GET /healthz as the
+// framework's floor, the throughput ceiling (autocannon, closed loop), and a plain Redis GET
+// round trip in the same run. Every loop is bounded in requests and in time.
+// Standalone: npx tsx test/bench/authorize.bench.ts   (BENCH_CPU_PROF=<dir> profiles the server)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { buildServer } from '../../src/api/server.js';
+import { ApiKeyStore } from '../../src/api/api-keys.js';
+import { applyTransaction } from '../../src/api/wallet-transactions.js';
+import { insertCompany } from '../../src/billing/company-records.js';
+import { loadSettings, type Settings } from '../../src/config/settings.js';
+import { createPool, ensureDatabase } from '../../src/ledger/database.js';
+import { migrate } from '../../src/ledger/migrate.js';
+import { ledgerWalletSource } from '../../src/ledger/wallet-source.js';
+import { compilePlan, DEFAULT_PLAN_DOCUMENT } from '../../src/rating/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
+import { WalletStore } from '../../src/wallet/wallet-store.js';
+import type { BenchResult } from './report.js';
+
+const RATE = 5_000;
+const RATE_SECONDS = 6;
+const WARMUP_REQUESTS = 3_000;
+const PACED_CONNECTIONS = 16;
+const BASELINE_SECONDS = 3;
+const CEILING_REQUESTS = 60_000;
+const CEILING_CONNECTIONS = 32;
+const REDIS_GETS = 20_000;
+const PHASE_TIMEOUT_MS = 60_000;
+const COMPANY = 'bench-co';
+
+/** The settings of one run: its own database and Redis prefix on the local stack. */
+function runSettings(database: string, prefix: string): Settings {
+  const base = loadSettings();
+  const url = new URL(base.postgres.url);
+  url.pathname = `/${database}`;
+  return {
+    ...base,
+    postgres: { url: url.toString() },
+    redis: { ...base.redis, prefix },
+    ratePlanPath: '',
+    logLevel: 'warn',
+  };
+}
+
+/** Child side: serve the API on a random loopback port and print it. */
+async function serve(): Promise<void> {
+  const settings = runSettings(process.env.BENCH_DATABASE ?? '', process.env.BENCH_PREFIX ?? '');
+  const pool = createPool(settings.postgres.url, 4);
+  // As the processor builds it: auto-pipelining batches the answers of one tick.
+  const redis = new Redis(settings.redis.url, { enableAutoPipelining: true });
+  const log = createLogger('warn');
+  const app = buildServer({
+    log,
+    metricsRegistry: createMetrics(false).registry,
+    readiness: {},
+    api: {
+      pool,
+      redis,
+      wallets: new WalletStore(redis, settings.redis.prefix, ledgerWalletSource(pool)),
+      plan: compilePlan(DEFAULT_PLAN_DOCUMENT),
+      settings,
+      producer: null,
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // The parent asks for the CPU time spent so far, to price a request in CPU regardless of what
+  // else the machine is running.
+  process.on('message', () => {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpuMicros: user + system });
+  });
+  const stop = () => {
+    void app.close().then(async () => {
+      redis.disconnect();
+      await pool.end();
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('disconnect', stop);
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)] ?? NaN;
+}
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+interface Shot {
+  readonly latenciesMs: Float64Array;
+  readonly errors: number;
+  readonly elapsedMs: number;
+  /** How late the client sent requests relative to the schedule, p99 (ms). */
+  readonly sendLagP99Ms: number;
+}
+
+/**
+ * Sends `total` requests at `rate` per second on a schedule (open loop): each request goes out
+ * at its planned time even if earlier ones have not been answered. Latency is measured from the
+ * moment a request is written until its answer is read.
+ */
+interface Target {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly body?: string;
+}
+
+/** The bytes of one HTTP/1.1 keep-alive request, built once and written as they are. */
+function requestBytes(target: Target): Buffer {
+  const body = target.body ?? '';
+  const head = [
+    `${target.method} ${target.path} HTTP/1.1`,
+    'host: 127.0.0.1',
+    'connection: keep-alive',
+    ...Object.entries(target.headers).map(([k, v]) => `${k}: ${v}`),
+    ...(target.body === undefined ? [] : [`content-length: ${Buffer.byteLength(body)}`]),
+    '',
+    '',
+  ].join('\r\n');
+  return Buffer.from(head + body);
+}
+
+/**
+ * One keep-alive connection that may carry several requests in flight (HTTP/1.1 pipelining, as
+ * an open-loop client must when answers are late) and reads the answers back in order. Only what
+ * the benchmark needs of HTTP: a status line, a content-length and a body to skip.
+ */
+class Connection {
+  private readonly started: number[] = [];
+  private buffer: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly onAnswer: (status: number, startedAt: number) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.read(chunk));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  get inFlight(): number {
+    return this.started.length;
+  }
+
+  send(bytes: Buffer): void {
+    this.started.push(performance.now());
+    this.socket.write(bytes);
+  }
+
+  private read(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = this.buffer.toString('latin1', 0, end);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (this.buffer.length < end + 4 + length) return;
+      const status = Number(head.slice(9, 12));
+      this.buffer = this.buffer.subarray(end + 4 + length);
+      this.onAnswer(status, this.started.shift() ?? performance.now());
+    }
+  }
+}
+
+function connect(port: number, onAnswer: (status: number, startedAt: number) => void) {
+  return new Promise<Connection>((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () =>
+      resolve(new Connection(socket, onAnswer)),
+    );
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * Sends `total` requests at `rate` per second on a schedule (open loop): each request goes out
+ * at its planned time on the least busy connection, whether or not earlier ones were answered.
+ * Latency is measured from the write of a request to the read of its answer.
+ */
+async function paced(port: number, target: Target, rate: number, total: number): Promise<Shot> {
+  const bytes = requestBytes(target);
+  const latencies = new Float64Array(total);
+  const lags = new Float64Array(total);
+  let sent = 0;
+  let answered = 0;
+  let errors = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const onAnswer = (status: number, startedAt: number) => {
+    latencies[answered++] = performance.now() - startedAt;
+    if (status !== 200) errors++;
+    if (answered >= total) finish();
+  };
+  const connections = await Promise.all(
+    Array.from({ length: PACED_CONNECTIONS }, () => connect(port, onAnswer)),
+  );
+  const start = performance.now();
+  const tick = () => {
+    const now = performance.now();
+    const due = Math.min(total, Math.floor(((now - start) * rate) / 1000) + 1);
+    while (sent < due) {
+      let idlest = connections[0]!;
+      for (const c of connections) if (c.inFlight < idlest.inFlight) idlest = c;
+      lags[sent] = now - (start + (sent * 1000) / rate);
+      idlest.send(bytes);
+      sent++;
+    }
+    if (sent < total) setTimeout(tick, 1);
+  };
+  tick();
+  const guard = setTimeout(finish, PHASE_TIMEOUT_MS);
+  await finished;
+  clearTimeout(guard);
+  const elapsedMs = performance.now() - start;
+  for (const c of connections) c.destroy();
+  return {
+    latenciesMs: latencies.slice(0, answered).sort(),
+    errors: errors + (total - answered),
+    elapsedMs,
+    sendLagP99Ms: percentile(lags.slice(0, sent).sort(), 99),
+  };
+}
+
+async function redisRoundTrips(url: string, key: string): Promise<Float64Array> {
+  const redis = new Redis(url);
+  await redis.set(key, '1');
+  const times = new Float64Array(REDIS_GETS);
+  const deadline = performance.now() + PHASE_TIMEOUT_MS;
+  let n = 0;
+  for (; n < REDIS_GETS && performance.now() < deadline; n++) {
+    const t0 = performance.now();
+    await redis.get(key);
+    times[n] = performance.now() - t0;
+  }
+  await redis.del(key);
+  redis.disconnect();
+  return times.slice(0, n).sort();
+}
+
+function serverCpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('API server did not report its CPU')), 5_000);
+    child.once('message', (m: { cpuMicros: number }) => {
+      clearTimeout(timer);
+      resolve(m.cpuMicros);
+    });
+    child.send('cpu');
+  });
+}
+
+async function startServer(
+  database: string,
+  prefix: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
+      fileURLToPath(import.meta.url),
+      '--serve',
+    ],
+    {
+      env: { ...process.env, BENCH_DATABASE: database, BENCH_PREFIX: prefix },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('API server did not start in 30 s')), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`API server exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+export async function benchAuthorize(): Promise<BenchResult> {
+  const tag = randomBytes(4).toString('hex');
+  const database = `tollgate_bench_${tag}`;
+  const prefix = `bench${tag}`;
+  const settings = runSettings(database, prefix);
+  await ensureDatabase(settings.postgres.url);
+  const pool = createPool(settings.postgres.url, 2);
+  const redis = new Redis(settings.redis.url, { enableAutoPipelining: true });
+  let child: ChildProcess | undefined;
+  try {
+    await migrate(pool);
+    await insertCompany(pool, {
+      id: COMPANY,
+      name: 'Bench company',
+      notificationRecipients: ['bench@example.com'],
+      spendingCapMicros: 1_000_000_000,
+    });
+    const wallets = new WalletStore(redis, prefix, ledgerWalletSource(pool));
+    await applyTransaction(
+      { pool, wallets },
+      COMPANY,
+      'bench-funds',
+      { type: 'balance_added', amountMicros: 100_000_000 },
+      Date.now(),
+    );
+    const token = (await new ApiKeyStore(pool, redis, prefix).create('dialer', COMPANY, 'bench'))
+      .token;
+    const body = JSON.stringify({
+      companyId: COMPANY,
+      campaignId: 'bench-campaign',
+      channel: 'whatsapp_call',
+      number: '+447700900123',
+    });
+
+    const started = await startServer(database, prefix);
+    child = started.child;
+    const { port } = started;
+
+    // The answer is a real authorization, not an error page.
+    const probe = await fetch(`http://127.0.0.1:${port}/v1/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
+    const answer = (await probe.json()) as { allowed?: boolean; maxSeconds?: number };
+    if (probe.status !== 200 || answer.allowed !== true)
+      throw new Error(`authorize answered ${probe.status}: ${JSON.stringify(answer)}`);
+
+    const authorize: Target = {
+      method: 'POST',
+      path: '/v1/authorize',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      },
+      body,
+    };
+    const health: Target = { method: 'GET', path: '/healthz', headers: {} };
+    await paced(port, authorize, RATE, WARMUP_REQUESTS);
+    await paced(port, health, RATE, WARMUP_REQUESTS);
+
+    // The floor: the same server answering a constant, at the same rate.
+    let cpu = await serverCpuMicros(child);
+    const floor = await paced(port, health, RATE, RATE * BASELINE_SECONDS);
+    const floorCpu = (await serverCpuMicros(child)) - cpu;
+
+    cpu = await serverCpuMicros(child);
+    const atRate = await paced(port, authorize, RATE, RATE * RATE_SECONDS);
+    const rateCpu = (await serverCpuMicros(child)) - cpu;
+
+    const ceiling = await autocannon({
+      url: `http://127.0.0.1:${port}/v1/authorize`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+      connections: CEILING_CONNECTIONS,
+      amount: CEILING_REQUESTS,
+      timeout: 10,
+      duration: PHASE_TIMEOUT_MS / 1000,
+    });
+
+    const redisTimes = await redisRoundTrips(settings.redis.url, `${prefix}:rtt`);
+    const rtt = atRate.latenciesMs;
+    return {
+      name: 'authorize API (HTTP over loopback, Redis only)',
+      figures: {
+        'fixed rate: target (req/s)': RATE,
+        'fixed rate: achieved (req/s)': Math.round((rtt.length / atRate.elapsedMs) * 1000),
+        'fixed rate: requests': rtt.length,
+        'fixed rate: errors or non-200': atRate.errors,
+        'fixed rate: latency p50 (ms)': round(percentile(rtt, 50)),
+        'fixed rate: latency p99 (ms)': round(percentile(rtt, 99)),
+        'fixed rate: latency p99.9 (ms)': round(percentile(rtt, 99.9)),
+        'fixed rate: latency max (ms)': round(percentile(rtt, 100)),
+        'fixed rate: client send lag p99 (ms)': round(atRate.sendLagP99Ms),
+        'fixed rate: server CPU per request (µs)': Math.round(rateCpu / rtt.length),
+        'floor, GET /healthz at the same rate: latency p50 (ms)': round(
+          percentile(floor.latenciesMs, 50),
+        ),
+        'floor, GET /healthz at the same rate: latency p99 (ms)': round(
+          percentile(floor.latenciesMs, 99),
+        ),
+        'floor, GET /healthz: server CPU per request (µs)': Math.round(
+          floorCpu / floor.latenciesMs.length,
+        ),
+        'ceiling: connections': CEILING_CONNECTIONS,
+        'ceiling: requests': ceiling.requests.total,
+        'ceiling: throughput (req/s)': Math.round(ceiling.requests.total / ceiling.duration),
+        'ceiling: latency p50 (ms, autocannon, 1 ms resolution)': ceiling.latency.p50,
+        'ceiling: latency p99 (ms, autocannon, 1 ms resolution)': ceiling.latency.p99,
+        'ceiling: errors or non-2xx': ceiling.errors + ceiling.non2xx,
+        'redis GET round trip p50 (ms)': round(percentile(redisTimes, 50)),
+        'redis GET round trip p99 (ms)': round(percentile(redisTimes, 99)),
+      },
+    };
+  } finally {
+    if (child !== undefined && child.exitCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    let cursor = '0';
+    for (let i = 0; i < 1_000; i++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    redis.disconnect();
+    await pool.end();
+    const admin = new pg.Client({
+      connectionString: settings.postgres.url.replace(/\/[^/]*$/, '/postgres'),
+    });
+    await admin.connect();
+    await admin.query(`drop database if exists "${database}" with (force)`);
+    await admin.end();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv.includes('--serve')) {
+    await serve();
+  } else {
+    const result = await benchAuthorize();
+    process.stdout.write(`${result.name}\n`);
+    for (const [label, value] of Object.entries(result.figures)) {
+      process.stdout.write(`${label.padEnd(56)} ${value}\n`);
+    }
+  }
+}
