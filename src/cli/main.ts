@@ -11,6 +11,8 @@ commands:
   demo [--events N] [--keep-running]
                         run the processor and drive a synthetic load through it, then
                         summarise balances and ledger totals
+  keys create --role admin|company|dialer [--company id] [--label text] | list | revoke <id>
+                        manage API keys (the token is shown once, at creation)
   reconcile             compare every wallet in Redis with the ledger; exit 1 on drift
   migrate               create the database if needed and apply ledger migrations
   rate --plan <file> [events.ndjson]
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const { runDemo } = await import('./demo-command.js');
       return runDemo(args, loadSettings());
+    }
+    case 'keys': {
+      const { runKeysCommand } = await import('./keys-command.js');
+      return runKeysCommand(args, loadSettings());
     }
     case 'reconcile': {
       const { runReconcile } = await import('./reconcile-command.js');

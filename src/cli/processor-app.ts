@@ -26,6 +26,7 @@ import { BatchProcessor } from '../ingest/processor.js';
 import { ProcessorConsumer } from '../ingest/consumer.js';
 import { sweepHolds } from '../ingest/hold-sweeper.js';
 import { buildServer } from '../api/server.js';
+import { createBilling, type Billing } from '../billing/index.js'; // [issue 5]
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 
@@ -39,6 +40,8 @@ export interface ProcessorApp {
   readonly log: Logger;
   readonly plan: CompiledPlan;
   readonly server: FastifyInstance;
+  /** Spending caps and the call gate's mirror; the pipeline calls billing.caps.afterCharges. */
+  readonly billing: Billing; // [issue 5]
   reconcile(): Promise<ReconcileReport>;
   stop(): Promise<void>;
 }
@@ -47,6 +50,8 @@ export interface StartOptions {
   /** Serve HTTP (false in tests that only need the pipeline). */
   readonly http?: boolean;
   readonly sweepIntervalMs?: number;
+  /** How often spending caps check for month rollovers and heal the Redis mirror. [issue 5] */
+  readonly capCheckIntervalMs?: number;
 }
 
 export async function loadPlan(path: string): Promise<CompiledPlan> {
@@ -80,6 +85,21 @@ export async function startProcessor(
   const admin = kafka.admin();
   await admin.connect();
 
+  const sweepProducer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await sweepProducer.connect();
+  // Spending caps and the Redis mirror of each company's billing state (issue 5): the pipeline
+  // refuses call starts the gate refuses, and reports its charges after each ledger commit.
+  const billing = createBilling({
+    pool,
+    redis,
+    prefix: settings.redis.prefix,
+    producer: sweepProducer,
+    topics: settings.topics,
+    log,
+  });
+
   const processor = new BatchProcessor({
     pool,
     wallets,
@@ -90,6 +110,24 @@ export async function startProcessor(
     metrics,
     holdSeconds: settings.holdSeconds,
     maxPayloadBytes: settings.maxPayloadBytes,
+    callGate: async (companyId, campaignId) => {
+      const read = await billing.mirror.read(companyId, campaignId);
+      if (read.state !== 'known') return null;
+      const { gate, campaignPause } = read;
+      if (gate.paused) return 'company_paused';
+      if (gate.capReached || (gate.capMicros !== null && gate.spentMicros >= gate.capMicros)) {
+        return 'spending_cap_reached';
+      }
+      if (campaignPause !== undefined) return 'campaign_paused';
+      return null;
+    },
+    afterCommit: async (companyIds) => {
+      // The ledger has committed: a failure here must not redeliver the batch. The periodic
+      // cap check repairs whatever this missed.
+      await billing.caps.afterCharges(companyIds).catch((err: unknown) => {
+        log.warn({ err }, 'spending cap check after charges failed; the periodic check will retry');
+      });
+    },
   });
   const consumer = new ProcessorConsumer(
     kafka,
@@ -97,6 +135,7 @@ export async function startProcessor(
     {
       groupId: settings.kafka.groupId,
       chunkSize: settings.batchMaxEvents,
+      concurrency: settings.partitionConcurrency,
       sessionTimeoutMs: settings.kafka.sessionTimeoutMs,
     },
     log,
@@ -104,10 +143,6 @@ export async function startProcessor(
   );
   await consumer.start();
 
-  const sweepProducer: Producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await sweepProducer.connect();
   let sweeping = Promise.resolve();
   const sweepTimer = setInterval(() => {
     sweeping = sweeping
@@ -142,7 +177,16 @@ export async function startProcessor(
     return report;
   };
 
+  // [issue 5] the periodic month-rollover check.
+  let capChecking = Promise.resolve();
+  const capTimer = setInterval(() => {
+    capChecking = capChecking
+      .then(() => billing.caps.checkMonthRollover())
+      .catch((err: unknown) => log.warn({ err }, 'spending cap check failed; retrying next round'));
+  }, options.capCheckIntervalMs ?? 60_000);
+  // [/issue 5]
   const server = buildServer({
+    api: { pool, redis, wallets, plan, settings, producer: sweepProducer, billing }, // [issue 5]
     log,
     metricsRegistry: metrics.registry,
     readiness: {
@@ -172,9 +216,12 @@ export async function startProcessor(
     log,
     plan,
     server,
+    billing, // [issue 5]
     reconcile,
     async stop() {
       clearInterval(sweepTimer);
+      clearInterval(capTimer); // [issue 5]
+      await capChecking; // [issue 5]
       await sweeping;
       await server.close();
       await consumer.stop();

@@ -37,6 +37,12 @@ export type EventOutcome =
   | { readonly type: 'skipped'; readonly reason: string }
   | { readonly type: 'dead_letter'; readonly reason: string; readonly detail: string };
 
+/** Why a call may not start for reasons other than money (cap reached, paused), or null. */
+export type CallGate = (
+  companyId: string,
+  campaignId: string | undefined,
+) => Promise<'company_paused' | 'spending_cap_reached' | 'campaign_paused' | null>;
+
 export interface ChargeContext {
   readonly plan: CompiledPlan;
   readonly wallets: WalletStore;
@@ -44,6 +50,7 @@ export interface ChargeContext {
   readonly holdSeconds: number;
   /** Grace after the plan's longest call before an orphaned hold is released, in ms. */
   readonly holdGraceMs: number;
+  readonly gate?: CallGate;
 }
 
 export async function chargeEvent(ctx: ChargeContext, input: InputEvent): Promise<EventOutcome> {
@@ -62,6 +69,8 @@ export async function chargeEvent(ctx: ChargeContext, input: InputEvent): Promis
 async function startCall(ctx: ChargeContext, e: CallStarted): Promise<EventOutcome> {
   const query = { channel: e.channel, destination: e.number, startTime: e.occurred_at };
   const minimum = firstIncrementCostMicros(ctx.plan, query);
+  const barred = ctx.gate === undefined ? null : await ctx.gate(e.company_id, e.campaign_id);
+  if (barred !== null) return refuse(e, barred, 0, minimum);
   const wanted = Math.max(
     minimum,
     rate(ctx.plan, { ...query, durationSeconds: ctx.holdSeconds }).costMicros,
@@ -93,31 +102,40 @@ async function startCall(ctx: ChargeContext, e: CallStarted): Promise<EventOutco
         },
       };
     case 'refused':
-      return {
-        type: 'refused',
-        refusal: {
-          eventId: e.event_id,
-          companyId: e.company_id,
-          callId: e.call_id,
-          reason: 'zero_balance',
-          availableMicros: outcome.availableMicros,
-          requiredMicros: minimum,
-          occurredAt: e.occurred_at,
-        },
-        cutOff: {
-          companyId: e.company_id,
-          callId: e.call_id,
-          campaignId: e.campaign_id,
-          reason: 'zero_balance',
-          availableMicros: outcome.availableMicros,
-          causeEventId: e.event_id,
-        },
-      };
+      return refuse(e, 'zero_balance', outcome.availableMicros, minimum);
     case 'already_ended':
       return { type: 'skipped', reason: 'call_already_ended' };
     case 'already_held':
       return { type: 'skipped', reason: 'call_already_held' };
   }
+}
+
+function refuse(
+  e: CallStarted,
+  reason: CutOff['reason'],
+  availableMicros: number,
+  requiredMicros: number,
+): EventOutcome {
+  return {
+    type: 'refused',
+    refusal: {
+      eventId: e.event_id,
+      companyId: e.company_id,
+      callId: e.call_id,
+      reason,
+      availableMicros,
+      requiredMicros,
+      occurredAt: e.occurred_at,
+    },
+    cutOff: {
+      companyId: e.company_id,
+      callId: e.call_id,
+      campaignId: e.campaign_id,
+      reason,
+      availableMicros,
+      causeEventId: e.event_id,
+    },
+  };
 }
 
 async function endCall(ctx: ChargeContext, e: CallEnded): Promise<EventOutcome> {

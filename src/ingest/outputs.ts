@@ -50,7 +50,12 @@ export interface CutOff {
   readonly callId: string;
   readonly campaignId?: string | undefined;
   /** zero_balance (refused at start) or balance_exhausted (hold used up mid-call). */
-  readonly reason: 'zero_balance' | 'balance_exhausted' | 'company_paused';
+  readonly reason:
+    | 'zero_balance'
+    | 'balance_exhausted'
+    | 'company_paused'
+    | 'spending_cap_reached'
+    | 'campaign_paused';
   readonly availableMicros: number;
   readonly causeEventId?: string | undefined;
 }

@@ -21,7 +21,7 @@ import {
 } from '../ledger/ledger-writer.js';
 import type { EventCodec } from './codec.js';
 import { parseInputEvent, type InputEvent, type InputKind } from './events.js';
-import { chargeEvent, type EventOutcome } from './charge-event.js';
+import { chargeEvent, type CallGate, type EventOutcome } from './charge-event.js';
 import { cutOffMessage, deadLetterMessage, type OutboundMessage } from './outputs.js';
 
 export interface RawMessage {
@@ -42,6 +42,10 @@ export interface ProcessorDeps {
   readonly metrics: Metrics;
   readonly holdSeconds: number;
   readonly maxPayloadBytes: number;
+  /** Why a call of this company and campaign may not start now (cap, pause), or null. */
+  readonly callGate?: CallGate;
+  /** Told which companies were charged, once their charges are committed to the ledger. */
+  readonly afterCommit?: (companyIds: string[]) => Promise<void>;
 }
 
 export interface BatchResult {
@@ -85,21 +89,15 @@ export class BatchProcessor {
     const items = await Promise.all(messages.map((m) => this.decode(m)));
     await this.checkCompanies(items);
 
-    // Rate and apply. Events of one company run in order; companies run side by side, and
-    // ioredis pipelines their scripts onto one connection.
+    // Rate and apply. Every script of the chunk is issued at once, in offset order, on one
+    // connection: ioredis pipelines them and Redis runs them in that order, so each wallet sees
+    // its events in order without a round trip per event. Wallets are loaded first so that
+    // order holds; one lost mid-chunk is reloaded per event (order then best-effort).
+    const valid = items.filter((i): i is Item & { state: 'valid' } => i.state === 'valid');
+    await this.deps.wallets.ensureLoaded([...new Set(valid.map((i) => i.input.event.company_id))]);
     const outcomes = new Map<RawMessage, EventOutcome>();
-    const byCompany = new Map<string, Array<Item & { state: 'valid' }>>();
-    for (const item of items) {
-      if (item.state !== 'valid') continue;
-      const list = byCompany.get(item.input.event.company_id) ?? [];
-      list.push(item);
-      byCompany.set(item.input.event.company_id, list);
-    }
-    await Promise.all(
-      [...byCompany.values()].map(async (list) => {
-        for (const item of list) outcomes.set(item.raw, await this.charge(item.input));
-      }),
-    );
+    const charged = await Promise.all(valid.map((item) => this.charge(item.input)));
+    valid.forEach((item, n) => outcomes.set(item.raw, charged[n] as EventOutcome));
 
     // Append to the ledger.
     const transfers: TransferRecord[] = [];
@@ -169,6 +167,12 @@ export class BatchProcessor {
     // A start redelivered after its call was charged (its markers lost) placed a hold again.
     for (const h of written.holdsOfChargedCalls)
       await this.deps.wallets.releaseHold(h.companyId, h.callId);
+    const chargedCompanies = new Set(
+      transfers.filter((t) => t.kind === 'usage').map((t) => t.companyId),
+    );
+    if (chargedCompanies.size > 0 && this.deps.afterCommit) {
+      await this.deps.afterCommit([...chargedCompanies]);
+    }
 
     return this.collectOutputs(items, outcomes);
   }
@@ -243,6 +247,7 @@ export class BatchProcessor {
           wallets: this.deps.wallets,
           holdSeconds: this.deps.holdSeconds,
           holdGraceMs,
+          ...(this.deps.callGate === undefined ? {} : { gate: this.deps.callGate }),
         },
         input,
       );

@@ -237,6 +237,14 @@ export class WalletStore {
     };
   }
 
+  /** Loads, from the ledger, those of `companyIds` whose wallets Redis does not hold. */
+  async ensureLoaded(companyIds: readonly string[]): Promise<void> {
+    const present = await Promise.all(
+      companyIds.map((c) => this.redis.hexists(this.keys(c).wallet, 'seq')),
+    );
+    await Promise.all(companyIds.filter((_, i) => present[i] === 0).map((c) => this.load(c)));
+  }
+
   /** Rebuilds Redis state from the ledger (no-op if another writer loaded it meanwhile). */
   async load(companyId: string): Promise<void> {
     const snap = await this.source.snapshot(companyId);

@@ -212,6 +212,30 @@ describe('metering pipeline', () => {
     });
   });
 
+  it('refuses call starts of a company whose spending cap is reached, whatever its balance', async () => {
+    const capped = await company('capped');
+    await producer.send('wallet.commands', [topUp(capped, 5_000_000)]);
+    await caughtUp();
+    await db.pool.query('update companies set spending_cap_micros = 0 where id = $1', [capped]);
+    await app.billing.mirror.refresh([capped]);
+    await producer.send('calls.started', [
+      {
+        event_id: randomId('cs-'),
+        company_id: capped,
+        occurred_at: t0,
+        call_id: 'cap1',
+        channel: 'voice',
+        number: '+442071838750',
+      },
+    ]);
+    await caughtUp();
+    const refusal = await db.pool.query('select reason from call_refusals where company_id = $1', [
+      capped,
+    ]);
+    expect(refusal.rows).toEqual([{ reason: 'spending_cap_reached' }]);
+    expect((await app.wallets.view(capped)).heldMicros).toBe(0);
+  });
+
   it('holds of concurrent calls never exceed the balance, and a call end without its start is still rated', async () => {
     const small = await company('small');
     await producer.send('wallet.commands', [topUp(small, 100_000)]); // 0.10 USD
