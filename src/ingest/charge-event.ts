@@ -269,7 +269,7 @@ async function applyCommand(ctx: ChargeContext, e: WalletCommand): Promise<Event
 }
 
 function reportDetails(e: CallEnded | MessageSent, priced: RateResult) {
-  const number = priced.breakdown.number ?? undefined;
+  const number = priced.number ?? undefined;
   return {
     channel: e.channel,
     campaignId: e.campaign_id,
