@@ -8,7 +8,7 @@ import pg from 'pg';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { loadSettings, topicNames, type Settings } from '../../src/config/settings.js';
 import { startProcessor } from '../../src/cli/processor-app.js';
-import { createKafka, ensureTopics } from '../../src/ingest/kafka.js';
+import { createKafka, ensureTopics, groupLag } from '../../src/ingest/kafka.js';
 import { upsertCompany } from '../../src/ledger/companies.js';
 import { createPool, ensureDatabase } from '../../src/ledger/database.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -65,31 +65,6 @@ async function produce(
   return sentAt;
 }
 
-async function committedAll(
-  kafka: Kafka,
-  groupId: string,
-  topics: readonly string[],
-): Promise<boolean> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      for (const end of ends) {
-        const c = committed?.partitions.find((p) => p.partition === end.partition);
-        if (
-          BigInt(c?.offset === undefined || c.offset === '-1' ? '0' : c.offset) < BigInt(end.high)
-        )
-          return false;
-      }
-    }
-    return true;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function untilCommitted(
   kafka: Kafka,
   groupId: string,
@@ -97,7 +72,7 @@ async function untilCommitted(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await committedAll(kafka, groupId, topics))) {
+  while ((await groupLag(kafka, groupId, topics)) > 0) {
     if (Date.now() > deadline) throw new Error(`${groupId} did not catch up in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -2,6 +2,7 @@
 // consumer group has committed everything, and read output topics back.
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { EventCodec } from '../../src/ingest/codec.js';
+import { groupLag } from '../../src/ingest/kafka.js';
 
 export type Format = 'json' | 'avro';
 
@@ -92,29 +93,12 @@ export async function waitForCaughtUp(
   topics: readonly string[],
   timeoutMs = 60_000,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
   const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      let behind = 0;
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        for (const end of ends) {
-          const c = committed?.partitions.find((p) => p.partition === end.partition);
-          const at = c === undefined || c.offset === '-1' ? 0n : BigInt(c.offset);
-          const high = BigInt(end.high);
-          if (at < high) behind += Number(high - at);
-        }
-      }
-      if (behind === 0) return;
-      if (Date.now() > deadline)
-        throw new Error(`group ${groupId} still ${behind} messages behind`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await admin.disconnect();
+  for (;;) {
+    const behind = await groupLag(kafka, groupId, topics);
+    if (behind === 0) return;
+    if (Date.now() > deadline) throw new Error(`group ${groupId} still ${behind} messages behind`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
