@@ -53,6 +53,12 @@ const micros = z
     return Number(n);
   });
 
+// What a carrier charged: never negative (a refund is a wallet command, not a cost).
+const providerCost = micros
+  .refine((n) => n >= 0, 'must not be negative')
+  .nullish()
+  .transform((v) => v ?? undefined);
+
 const base = {
   event_id: id,
   company_id: z
@@ -101,7 +107,7 @@ export const callEndedSchema = z
           });
       }),
     status: z.string().min(1).max(32).default('completed'),
-    provider_cost_micros: micros.nullish().transform((v) => v ?? undefined),
+    provider_cost_micros: providerCost,
     ...reportFields,
   })
   .superRefine((e, ctx) => {
@@ -119,7 +125,12 @@ export const messageSentSchema = z.object({
   ...base,
   message_id: id,
   channel: z.string().min(1).max(64),
-  number: optText(32),
+  number: z
+    .string()
+    .min(3)
+    .max(32)
+    .nullish()
+    .transform((v) => v ?? undefined),
   segments: z
     .number()
     .int()
@@ -129,7 +140,7 @@ export const messageSentSchema = z.object({
     .transform((v) => v ?? undefined),
   body: optText(100_000),
   status: z.string().min(1).max(32).default('sent'),
-  provider_cost_micros: micros.nullish().transform((v) => v ?? undefined),
+  provider_cost_micros: providerCost,
   ...reportFields,
 });
 
