@@ -284,23 +284,28 @@ export class BatchProcessor {
       metrics.eventsConsumed.inc({ topic, result });
     };
     for (const item of items) {
-      const base = {
-        source: { topic: item.raw.topic, partition: item.raw.partition, offset: item.raw.offset },
-        originalBase64: item.raw.value?.toString('base64') ?? '',
-        originalKey: item.raw.key?.toString('utf8'),
-      };
-      if (item.state === 'dead') {
+      // One dead letter, whether decoding or charging refused the event.
+      const deadLetter = (reason: string, detail: string, eventId?: string, companyId?: string) => {
         outputs.push(
           deadLetterMessage(topics.dlq, {
-            ...base,
-            reason: item.reason,
-            detail: item.detail,
-            eventId: item.eventId,
-            companyId: item.companyId,
+            source: {
+              topic: item.raw.topic,
+              partition: item.raw.partition,
+              offset: item.raw.offset,
+            },
+            originalBase64: item.raw.value?.toString('base64') ?? '',
+            originalKey: item.raw.key?.toString('utf8'),
+            reason,
+            detail,
+            eventId,
+            companyId,
           }),
         );
-        metrics.dlq.inc({ reason: item.reason });
+        metrics.dlq.inc({ reason });
         count(item.raw.topic, 'dead_lettered');
+      };
+      if (item.state === 'dead') {
+        deadLetter(item.reason, item.detail, item.eventId, item.companyId);
         continue;
       }
       const o = outcomes.get(item.raw);
@@ -308,17 +313,7 @@ export class BatchProcessor {
       if (o === undefined) continue;
       switch (o.type) {
         case 'dead_letter':
-          outputs.push(
-            deadLetterMessage(topics.dlq, {
-              ...base,
-              reason: o.reason,
-              detail: o.detail,
-              eventId: event.event_id,
-              companyId: event.company_id,
-            }),
-          );
-          metrics.dlq.inc({ reason: o.reason });
-          count(item.raw.topic, 'dead_lettered');
+          deadLetter(o.reason, o.detail, event.event_id, event.company_id);
           break;
         case 'refused':
           outputs.push(cutOffMessage(topics.callsControl, o.cutOff));
