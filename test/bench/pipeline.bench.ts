@@ -2,6 +2,7 @@
 // baseline measured in the same run (these machines are shared and noisy, so ratios are what
 // compare across runs): a plain kafkajs consume of the same topics, a plain Redis round trip,
 // a plain Postgres unnest insert.
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -14,6 +15,7 @@ import { createPool, ensureDatabase } from '../../src/ledger/database.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { syntheticLoad, type SyntheticEvent } from '../../src/demo/synthetic-events.js';
 import type { BenchResult } from './report.js';
+import { stackCpu, stackCpuSeconds } from './stack-cpu.js';
 
 const planPath = 'schemas/examples/example-plan.yaml';
 const inputBases = ['calls.started', 'calls.ended', 'messages.sent', 'wallet.commands'] as const;
@@ -106,6 +108,84 @@ async function rawConsume(
   return expected / seconds;
 }
 
+/**
+ * When each offset of `topics` was committed by `groupId`: the committed offset of every
+ * partition, polled every `everyMs` until `stop()` is called.
+ */
+function watchCommits(kafka: Kafka, groupId: string, topics: readonly string[], everyMs = 20) {
+  const timeline = new Map<string, Array<{ at: number; offset: bigint }>>();
+  let running = true;
+  const admin = kafka.admin();
+  const done = (async () => {
+    await admin.connect();
+    while (running) {
+      const at = Date.now();
+      for (const t of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+        for (const p of t.partitions) {
+          if (p.offset === '-1') continue;
+          const key = `${t.topic}/${p.partition}`;
+          const seen = timeline.get(key) ?? [];
+          const offset = BigInt(p.offset);
+          if (seen.length === 0 || (seen[seen.length - 1] as { offset: bigint }).offset < offset)
+            seen.push({ at, offset });
+          timeline.set(key, seen);
+        }
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+    await admin.disconnect();
+  })();
+  return {
+    async stop(): Promise<void> {
+      running = false;
+      await done;
+    },
+    /** When `offset` of that partition was first seen committed (next offset past it). */
+    committedAt(topic: string, partition: number, offset: bigint): number | undefined {
+      return timeline.get(`${topic}/${partition}`)?.find((c) => c.offset > offset)?.at;
+    },
+  };
+}
+
+/** Where each event of `topics` sits: event id → topic, partition and offset. */
+async function eventPositions(
+  kafka: Kafka,
+  topics: readonly string[],
+  idPrefix: string,
+  expected: number,
+): Promise<Map<string, { topic: string; partition: number; offset: bigint }>> {
+  const positions = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  const consumer = kafka.consumer({ groupId: `positions-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  const deadline = Date.now() + 120_000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (Date.now() > deadline) reject(new Error('positions: topics not read in time'));
+    }, 1_000);
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const event = JSON.parse(m.value?.toString('utf8') ?? '{}') as { event_id?: string };
+          if (event.event_id?.startsWith(idPrefix))
+            positions.set(event.event_id, {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: BigInt(m.offset),
+            });
+        }
+        if (positions.size >= expected) {
+          clearInterval(timer);
+          resolve();
+        }
+        await Promise.resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return positions;
+}
+
 async function rawRedis(url: string, n: number): Promise<{ p50: number; p99: number }> {
   const redis = new Redis(url);
   const lat: number[] = [];
@@ -160,24 +240,58 @@ export async function benchPipeline(events = 100_000): Promise<BenchResult> {
     const companies = Array.from({ length: 20 }, (_, i) => `co-${i}`);
     for (const id of companies) await upsertCompany(pool, { id, name: id });
 
-    // Throughput: a backlog of `events`, drained by one processor.
+    // Throughput: a backlog of `events`, drained by one processor, with the CPU each process of
+    // the stack spent on it.
     const load = syntheticLoad({ companies, events, seed: 7, idPrefix: `${tag}a` });
     await produce(kafka, `${tag}.`, load);
     const rawRate = await rawConsume(kafka, topics, load.length);
+    const cpuBefore = process.cpuUsage();
+    const stackBefore = stackCpu();
     const started = Date.now();
     const app = await startProcessor(settings, { http: false });
     await untilCommitted(kafka, settings.kafka.groupId, topics, 600_000);
     const drainSeconds = (Date.now() - started) / 1000;
+    const processorCpu = process.cpuUsage(cpuBefore);
+    const stackSeconds = stackCpuSeconds(stackBefore, stackCpu());
     const sustained = load.length / drainSeconds;
+    const perEvent = (seconds: number) => Number(((seconds * 1e6) / load.length).toFixed(1));
+    const processorUs = perEvent((processorCpu.user + processorCpu.system) / 1e6);
+    const cpu: Record<string, number | string> = {
+      'CPU per event: processor (µs)': processorUs,
+    };
+    if (stackSeconds !== null) {
+      const total =
+        processorUs +
+        perEvent(stackSeconds.redis) +
+        perEvent(stackSeconds.postgres) +
+        perEvent(stackSeconds.kafka);
+      Object.assign(cpu, {
+        'CPU per event: Redis (µs)': perEvent(stackSeconds.redis),
+        'CPU per event: Postgres (µs)': perEvent(stackSeconds.postgres),
+        'CPU per event: Kafka broker (µs)': perEvent(stackSeconds.kafka),
+        'CPU per event: all four (µs)': Number(total.toFixed(1)),
+        'events/s the cores could give at that CPU cost (ceiling)': Math.round(
+          (os.cpus().length * 1e6) / total,
+        ),
+      });
+    }
 
-    // Latency: a steady 10,000 events/s for 10 s while the processor runs, produce → ledger commit.
-    const steady = syntheticLoad({ companies, events: 100_000, seed: 8, idPrefix: `${tag}b` });
+    // Latency: a steady load below capacity (60% of the throughput just measured) for 10 s while
+    // the processor runs, produce acknowledged → ledger transaction.
+    const offered = Math.max(500, Math.floor((sustained * 0.6) / 100) * 100);
+    const steady = syntheticLoad({
+      companies,
+      events: offered * 10,
+      seed: 8,
+      idPrefix: `${tag}b`,
+    });
     const sentAt = new Map<string, number>();
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    const perTick = 1_000;
-    for (let i = 0; i < steady.length; i += perTick) {
-      const tick = Date.now();
+    const commits = watchCommits(kafka, settings.kafka.groupId, topics);
+    const perTick = Math.ceil(steady.length / 100);
+    const steadyStarted = Date.now();
+    for (let i = 0, tickNo = 1; i < steady.length; i += perTick, tickNo++) {
       const byTopic = new Map<string, { key: string; value: string }[]>();
       for (const { topic, event } of steady.slice(i, i + perTick)) {
         byTopic.set(topic, [
@@ -191,19 +305,26 @@ export async function benchPipeline(events = 100_000): Promise<BenchResult> {
       });
       const sent = Date.now();
       for (const { event } of steady.slice(i, i + perTick)) sentAt.set(event.event_id, sent);
-      const wait = 100 - (Date.now() - tick);
+      // Ticks every 100 ms from the start, so a slow send does not lower the rate offered.
+      const wait = steadyStarted + tickNo * 100 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
+    const offeredRate = steady.length / ((Date.now() - steadyStarted) / 1000);
     await producer.disconnect();
     await untilCommitted(kafka, settings.kafka.groupId, topics, 600_000);
-    const rows = await pool.query<{ event_id: string; at: Date }>(
-      `select event_id, recorded_at as at from ledger_transfers where event_id like $1`,
-      [`${tag}b-%`],
-    );
-    const lat = rows.rows
-      .map((r) => r.at.getTime() - (sentAt.get(r.event_id) ?? Number.NaN))
+    await commits.stop();
+    // End to end: acknowledged by Kafka → its offset committed, which happens only after its
+    // ledger transaction has committed (and its outputs were published).
+    const positions = await eventPositions(kafka, topics, `${tag}b-`, steady.length);
+    const lat = [...positions]
+      .map(([id, p]) => {
+        const done = commits.committedAt(p.topic, p.partition, p.offset);
+        return done === undefined ? Number.NaN : done - (sentAt.get(id) ?? Number.NaN);
+      })
       .filter((x) => Number.isFinite(x))
       .sort((a, b) => a - b);
+    if (lat.length < steady.length)
+      throw new Error(`latency known for ${lat.length} of ${steady.length} events`);
     await app.stop();
 
     const redisRtt = await rawRedis(settings.redis.url, 20_000);
@@ -215,9 +336,11 @@ export async function benchPipeline(events = 100_000): Promise<BenchResult> {
         'sustained throughput (events/s)': Math.round(sustained),
         'raw kafkajs consume of the same topics (messages/s)': Math.round(rawRate),
         'throughput / raw consume': Number((sustained / rawRate).toFixed(3)),
-        'steady load offered (events/s)': 10_000,
-        'produce → ledger commit p50 (ms)': percentile(lat, 50),
-        'produce → ledger commit p99 (ms)': percentile(lat, 99),
+        ...cpu,
+        'steady load offered, 60% of sustained (events/s)': Math.round(offeredRate),
+        'produce ack → ledger commit and offset commit p50 (ms)': percentile(lat, 50),
+        'produce ack → ledger commit and offset commit p99 (ms)': percentile(lat, 99),
+        'produce ack → ledger commit and offset commit max (ms)': lat[lat.length - 1] ?? Number.NaN,
         'raw Redis round trip p50 (ms)': Number(redisRtt.p50.toFixed(3)),
         'raw Redis round trip p99 (ms)': Number(redisRtt.p99.toFixed(3)),
         'raw Postgres unnest insert, 1,000-row transactions (rows/s)': Math.round(pgRate),
