@@ -135,7 +135,6 @@ export async function startProcessor(
     {
       groupId: settings.kafka.groupId,
       chunkSize: settings.batchMaxEvents,
-      concurrency: settings.partitionConcurrency,
       sessionTimeoutMs: settings.kafka.sessionTimeoutMs,
     },
     log,

@@ -66,9 +66,6 @@ const envSchema = z.object({
   // Empty: the built-in plan (WhatsApp calls at 0.02 USD/min, rounded up to the minute).
   TOLLGATE_RATE_PLAN: z.string().default(''),
   TOLLGATE_BATCH_MAX_EVENTS: intIn(1, 100_000).default(2_000),
-  // Partitions one replica processes at once. 1 keeps a replica from racing itself on one
-  // wallet whose events arrive on several topics.
-  TOLLGATE_PARTITION_CONCURRENCY: intIn(1, 64).default(1),
   TOLLGATE_HOLD_SECONDS: intIn(10, 86_400).default(300),
   TOLLGATE_MAX_PAYLOAD_BYTES: intIn(256, 10_485_760).default(65_536),
 });
@@ -100,7 +97,6 @@ export interface Settings {
   readonly logLevel: z.infer<typeof envSchema>['TOLLGATE_LOG_LEVEL'];
   readonly ratePlanPath: string;
   readonly batchMaxEvents: number;
-  readonly partitionConcurrency: number;
   /** How long a call's hold lives without a call end before it is released, in seconds. */
   readonly holdSeconds: number;
   readonly maxPayloadBytes: number;
@@ -121,6 +117,12 @@ export function topicNames(prefix: string): Topics {
   });
 }
 
+/** Settings that no longer exist, with what to do instead: set, they stop start-up. */
+const removedVariables: Readonly<Record<string, string>> = {
+  TOLLGATE_PARTITION_CONCURRENCY:
+    'was removed: every partition of a fetch is now processed together, in one round; unset it',
+};
+
 /**
  * Reads and validates settings from `env`. Empty strings count as unset, so `FOO=` falls back
  * to the default rather than failing obscurely. Throws ConfigError naming every bad variable.
@@ -131,6 +133,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const value = env[key];
     if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
   }
+  const removed = Object.entries(removedVariables)
+    .filter(([variable]) => (env[variable] ?? '').trim() !== '')
+    .map(([variable, why]) => `${variable}: ${why}`);
+  if (removed.length > 0) throw new ConfigError(removed);
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
@@ -158,7 +164,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: e.TOLLGATE_LOG_LEVEL,
     ratePlanPath: e.TOLLGATE_RATE_PLAN,
     batchMaxEvents: e.TOLLGATE_BATCH_MAX_EVENTS,
-    partitionConcurrency: e.TOLLGATE_PARTITION_CONCURRENCY,
     holdSeconds: e.TOLLGATE_HOLD_SECONDS,
     maxPayloadBytes: e.TOLLGATE_MAX_PAYLOAD_BYTES,
   });

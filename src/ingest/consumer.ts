@@ -1,7 +1,9 @@
-// The consumer group loop. For each fetched batch (one topic partition): process it in chunks;
-// after each chunk's ledger transaction has committed, publish its outputs (dead letters,
-// cut-offs) with acks from all replicas, and only then commit the chunk's offsets. A crash at any
-// point redelivers from the last committed offset, which the idempotent wallet and ledger absorb.
+// The consumer group loop. The batches of every partition that one fetch returned are processed
+// together, as one round, in chunks: after each chunk's ledger transaction has committed, its
+// outputs (dead letters, cut-offs) are published with acks from all replicas, and only then are
+// the chunk's offsets committed. Rounds run one at a time, so one replica never races itself on
+// a wallet whose events arrive on several topics. A crash at any point redelivers from the last
+// committed offsets, which the idempotent wallet and ledger absorb.
 import {
   Partitioners,
   type Consumer,
@@ -16,17 +18,26 @@ import type { BatchProcessor, RawMessage } from './processor.js';
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly chunkSize: number;
-  /** Partitions processed at once; each is still processed strictly in order. */
-  readonly concurrency?: number;
   readonly fromBeginning?: boolean;
   /** How soon a crashed member is noticed and its partitions reassigned. */
   readonly sessionTimeoutMs?: number;
 }
 
+interface Waiting {
+  readonly payload: EachBatchPayload;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** More workers than partitions, so that every batch of a fetch is handed over at once. */
+const fetchWorkers = 256;
+
 export class ProcessorConsumer {
   private consumer: Consumer | undefined;
   private readonly producer: Producer;
   private stopping = false;
+  private gathered: Waiting[] = [];
+  private rounds: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -87,28 +98,62 @@ export class ProcessorConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrency ?? 1,
-      eachBatch: (payload) => this.onBatch(payload, consumer),
+      partitionsConsumedConcurrently: fetchWorkers,
+      eachBatch: (payload) => this.gather(payload, consumer),
     });
   }
 
-  private async onBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
-    const { batch } = payload;
-    const { topic, partition } = batch;
-    for (let from = 0; from < batch.messages.length; from += this.options.chunkSize) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      await payload.heartbeat();
-      const chunk: RawMessage[] = batch.messages
-        .slice(from, from + this.options.chunkSize)
-        .map((m) => ({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key,
-          value: m.value,
-        }));
-      const last = chunk[chunk.length - 1];
-      if (last === undefined) return;
+  /**
+   * kafkajs hands over each partition's batch of a fetch separately (all at once, as there are
+   * enough workers). They wait here for the end of the tick and are then processed as one round,
+   * so one Redis pipeline and one ledger transaction serve every partition of the fetch.
+   */
+  private gather(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.gathered.push({ payload, resolve, reject });
+      if (this.gathered.length > 1) return;
+      setImmediate(() => {
+        const round = this.gathered;
+        this.gathered = [];
+        // Rounds never overlap, even across a rebuilt consumer: each waits for the one before.
+        this.rounds = this.rounds
+          .then(() => this.processRound(round, consumer))
+          .then(
+            () => round.forEach((w) => w.resolve()),
+            (err: unknown) => round.forEach((w) => w.reject(err)),
+          );
+      });
+    });
+  }
+
+  /**
+   * Processes a round in chunks of at most `chunkSize` events, taking an equal share of each
+   * partition's remaining messages per chunk. After each chunk's ledger transaction has
+   * committed and its outputs are published, the chunk's offsets are committed, partition by
+   * partition, and resolved with kafkajs.
+   */
+  private async processRound(round: readonly Waiting[], consumer: Consumer): Promise<void> {
+    const parts = round.map((w) => ({ payload: w.payload, next: 0 }));
+    for (;;) {
+      const live = parts.filter(
+        (p) =>
+          p.next < p.payload.batch.messages.length && p.payload.isRunning() && !p.payload.isStale(),
+      );
+      const first = live[0];
+      if (first === undefined) return;
+      await first.payload.heartbeat();
+      const share = Math.max(1, Math.ceil(this.options.chunkSize / live.length));
+      const chunk: RawMessage[] = [];
+      const last: Array<{ payload: EachBatchPayload; offset: string }> = [];
+      for (const p of live) {
+        const { topic, partition, messages } = p.payload.batch;
+        const slice = messages.slice(p.next, p.next + share);
+        p.next += slice.length;
+        for (const m of slice)
+          chunk.push({ topic, partition, offset: m.offset, key: m.key, value: m.value });
+        const end = slice[slice.length - 1];
+        if (end !== undefined) last.push({ payload: p.payload, offset: end.offset });
+      }
       const endTimer = this.metrics.batchSeconds.startTimer();
       try {
         const result = await this.processor.process(chunk);
@@ -121,24 +166,33 @@ export class ProcessorConsumer {
             topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })),
           });
         }
-        const next = (BigInt(last.offset) + 1n).toString();
-        await consumer.commitOffsets([{ topic, partition, offset: next }]);
-        // Tell kafkajs too, or a later chunk's failure would replay this committed one.
-        payload.resolveOffset(last.offset);
-        this.metrics.consumerLag.set(
-          { topic, partition: String(partition) },
-          Number(BigInt(batch.highWatermark) - BigInt(next)),
-        );
+        const commits = last.map(({ payload, offset }) => ({
+          topic: payload.batch.topic,
+          partition: payload.batch.partition,
+          offset: (BigInt(offset) + 1n).toString(),
+        }));
+        await consumer.commitOffsets(commits);
+        for (const [n, { payload, offset }] of last.entries()) {
+          // Tell kafkajs too, or a later chunk's failure would replay this committed one.
+          payload.resolveOffset(offset);
+          const { topic, partition, highWatermark } = payload.batch;
+          this.metrics.consumerLag.set(
+            { topic, partition: String(partition) },
+            Number(BigInt(highWatermark) - BigInt(commits[n]?.offset ?? highWatermark)),
+          );
+        }
       } catch (err) {
         this.log.warn(
-          { err, topic, partition, offset: last.offset },
-          'batch failed; it will be redelivered',
+          {
+            err,
+            partitions: last.map((l) => `${l.payload.batch.topic}/${l.payload.batch.partition}`),
+          },
+          'chunk failed; it will be redelivered',
         );
         throw err;
       } finally {
         endTimer();
       }
-      await payload.heartbeat();
     }
   }
 }

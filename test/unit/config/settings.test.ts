@@ -39,7 +39,6 @@ const defaults = {
   logLevel: 'info',
   ratePlanPath: '',
   batchMaxEvents: 2_000,
-  partitionConcurrency: 1,
   holdSeconds: 300,
   maxPayloadBytes: 65_536,
 };
@@ -84,7 +83,6 @@ const badValues: readonly (readonly [string, string, string])[] = [
   ['TOLLGATE_LOG_LEVEL', 'verbose', 'expected one of'],
   ['TOLLGATE_BATCH_MAX_EVENTS', '0', 'must be between 1 and 100000'],
   ['TOLLGATE_BATCH_MAX_EVENTS', '100001', 'must be between 1 and 100000'],
-  ['TOLLGATE_PARTITION_CONCURRENCY', '0', 'must be between 1 and 64'],
   ['TOLLGATE_HOLD_SECONDS', '9', 'must be between 10 and 86400'],
   ['TOLLGATE_HOLD_SECONDS', '86401', 'must be between 10 and 86400'],
   ['TOLLGATE_MAX_PAYLOAD_BYTES', '255', 'must be between 256 and 10485760'],
@@ -100,6 +98,13 @@ describe('loadSettings', () => {
     const settings = loadSettings({});
     expect(Object.isFrozen(settings)).toBe(true);
     expect(Object.isFrozen(settings.topics)).toBe(true);
+  });
+
+  it('names a setting that was removed, rather than ignoring it', () => {
+    expect(() => loadSettings({ TOLLGATE_PARTITION_CONCURRENCY: '4' })).toThrow(
+      /TOLLGATE_PARTITION_CONCURRENCY: was removed/,
+    );
+    expect(loadSettings({ TOLLGATE_PARTITION_CONCURRENCY: ' ' })).toEqual(defaults);
   });
 
   it('ignores variables it does not know', () => {
@@ -122,7 +127,6 @@ describe('loadSettings', () => {
       TOLLGATE_LOG_LEVEL: 'debug',
       TOLLGATE_RATE_PLAN: '/etc/tollgate/plan.yaml',
       TOLLGATE_BATCH_MAX_EVENTS: '100000',
-      TOLLGATE_PARTITION_CONCURRENCY: '4',
       TOLLGATE_HOLD_SECONDS: '10',
       TOLLGATE_MAX_PAYLOAD_BYTES: '256',
     });
@@ -141,7 +145,6 @@ describe('loadSettings', () => {
       logLevel: 'debug',
       ratePlanPath: '/etc/tollgate/plan.yaml',
       batchMaxEvents: 100_000,
-      partitionConcurrency: 4,
       holdSeconds: 10,
       maxPayloadBytes: 256,
     });
