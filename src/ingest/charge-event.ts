@@ -268,6 +268,22 @@ async function applyCommand(ctx: ChargeContext, e: WalletCommand): Promise<Event
   };
 }
 
+/**
+ * Countries of numbers seen lately. Working a number out (libphonenumber-js's patterns) costs
+ * more than rating the event, and a dialer calls and texts the same numbers again and again.
+ * Bounded: emptied when full.
+ */
+const recentCountries = new Map<string, string | undefined>();
+const recentCountriesMax = 100_000;
+
+function countryOf(number: string): string | undefined {
+  if (recentCountries.has(number)) return recentCountries.get(number);
+  const country = countryOfNumber(number);
+  if (recentCountries.size >= recentCountriesMax) recentCountries.clear();
+  recentCountries.set(number, country);
+  return country;
+}
+
 function reportDetails(e: CallEnded | MessageSent, priced: RateResult) {
   const number = priced.number ?? undefined;
   return {
@@ -277,7 +293,7 @@ function reportDetails(e: CallEnded | MessageSent, priced: RateResult) {
     managerId: e.manager_id,
     managerEmail: e.manager_email,
     number,
-    country: number === undefined ? undefined : countryOfNumber(number),
+    country: number === undefined ? undefined : countryOf(number),
     rateMicros: priced.rateMicros,
     providerCostMicros: e.provider_cost_micros,
   };
