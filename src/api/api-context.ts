@@ -1,5 +1,5 @@
 // What the API's routes share: connections, the wallet store, the rate plan, billing, the key
-// store and the clock. Built once by buildServer.
+// store, the call gate's connection and the clock. Built once by buildServer.
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Settings } from '../config/settings.js';
 import type { CompiledPlan } from '../rating/index.js';
 import type { WalletStore } from '../wallet/wallet-store.js';
-import type { Billing } from '../billing/index.js';
+import type { Billing, GateConnection } from '../billing/index.js';
 import type { ApiKeyStore } from './api-keys.js';
 
 export interface ApiContext {
@@ -19,6 +19,8 @@ export interface ApiContext {
   readonly settings: Settings;
   readonly billing: Billing;
   readonly keys: ApiKeyStore;
+  /** The connection authorize reads the call gate over (its own, see GateReadConnection). */
+  readonly gate: GateConnection;
   /** Epoch ms. */
   readonly now: () => number;
 }

@@ -1,7 +1,7 @@
 // API keys: random 32-byte tokens shown once, stored as their sha-256. Postgres (api_keys) is the
 // record; a Redis hash mirrors the active and revoked hashes so that checking a key – on the
 // dialer's authorize path too – needs no Postgres. The mirror is rebuilt whole when Redis lost it.
-import { createHash, randomBytes } from 'node:crypto';
+import crypto, { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -37,8 +37,12 @@ export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** The sha-256 of a token, hex: what Postgres, the Redis mirror and the key cache know. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  // The one-shot crypto.hash (Node >= 20.12) costs half of createHash on every API request.
+  return typeof crypto.hash === 'function'
+    ? crypto.hash('sha256', token, 'hex')
+    : createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 const principalSchema = z.object({
@@ -61,6 +65,7 @@ interface KeyRow {
 
 export class ApiKeyStore {
   private reloading: Promise<void> | null = null;
+  private readonly revokedListeners: ((tokenHash: string) => void)[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
@@ -96,6 +101,11 @@ export class ApiKeyStore {
     return { ...principal, token, label, createdAt: row.created_at.toISOString() };
   }
 
+  /** Calls `listener` with the token hash of each key this store revokes (to drop caches). */
+  onRevoked(listener: (tokenHash: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
+
   /** Revokes a key; false when no active key has that id. */
   async revoke(keyId: string): Promise<boolean> {
     const res = await this.pool.query<{ token_sha256: string }>(
@@ -105,7 +115,12 @@ export class ApiKeyStore {
     );
     const row = res.rows[0];
     if (row === undefined) return false;
-    await this.redis.hset(this.mirrorKey, row.token_sha256, REVOKED);
+    try {
+      await this.redis.hset(this.mirrorKey, row.token_sha256, REVOKED);
+    } finally {
+      // Told once the mirror says "revoked", so a lookup started after this cannot see it active.
+      for (const listener of this.revokedListeners) listener(row.token_sha256);
+    }
     return true;
   }
 

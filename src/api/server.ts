@@ -24,6 +24,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { registerErrorHandling } from './api-error.js';
 import { ApiKeyStore } from './api-keys.js';
 import { Authenticator, requireApiKeys } from './authentication.js';
+import { GateReadConnection } from './gate-read-connection.js';
 import type { ApiContext } from './api-context.js';
 import { registerAuthorizeRoute } from './routes/authorize-route.js';
 import { registerCompanyRoutes } from './routes/company-routes.js';
@@ -107,6 +108,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 function registerApi(app: FastifyInstance, api: ApiDeps, log: Logger): void {
   const now = api.now ?? Date.now;
   const keys = new ApiKeyStore(api.pool, api.redis, api.settings.redis.prefix);
+  const gate = new GateReadConnection(api.redis, log);
   const ctx: ApiContext = {
     pool: api.pool,
     redis: api.redis,
@@ -125,9 +127,10 @@ function registerApi(app: FastifyInstance, api: ApiDeps, log: Logger): void {
         now,
       }),
     keys,
+    gate,
     now,
   };
-  const auth = new Authenticator(keys, api.keyCacheMs);
+  const auth = new Authenticator(keys, { cacheMs: api.keyCacheMs });
 
   void app.register(fastifySwagger, {
     openapi: {
@@ -170,6 +173,7 @@ function registerApi(app: FastifyInstance, api: ApiDeps, log: Logger): void {
   heal.unref();
   app.addHook('onClose', (_instance, done) => {
     clearInterval(heal);
+    gate.close();
     done();
   });
 }

@@ -40,12 +40,31 @@ export type GateRead =
 const unknownTtlSeconds = 30;
 const readCallGateLua = readFileSync(new URL('./lua/readCallGate-3.lua', import.meta.url), 'utf8');
 type Field = string | null | undefined;
-interface GateCommands {
+
+/** A Redis connection that knows the readCallGate script (see gateConnection). */
+export interface GateConnection {
   readCallGate(profile: string, pauses: string, wallet: string, campaign: string): Promise<Field[]>;
 }
 
+const taught = new WeakSet<Redis>();
+
+/** `redis`, taught the readCallGate script (KEYS profile, pauses, wallet; ARGV campaign id). */
+export function gateConnection(redis: Redis): Redis & GateConnection {
+  if (!taught.has(redis)) {
+    redis.defineCommand('readCallGate', { numberOfKeys: 3, lua: readCallGateLua });
+    taught.add(redis);
+  }
+  return redis as Redis & GateConnection;
+}
+
+/** How many companies' key names readForCall keeps, so the hot path builds no strings. */
+const callKeysLimit = 10_000;
+
 export class CompanyMirror {
   private readonly loading = new Map<string, Promise<void>>();
+  private readonly gate: GateConnection;
+  /** Company id → [profile, campaign pauses, wallet] key names; the oldest entry leaves first. */
+  private readonly callKeys = new Map<string, readonly [string, string, string]>();
 
   constructor(
     private readonly redis: Redis,
@@ -53,26 +72,26 @@ export class CompanyMirror {
     private readonly pool: pg.Pool,
     private readonly now: () => number = Date.now,
   ) {
-    redis.defineCommand('readCallGate', { numberOfKeys: 3, lua: readCallGateLua });
+    this.gate = gateConnection(redis);
   }
 
   /**
-   * The gate, the campaign's pause and the wallet in one Redis command – the dialer's hot path.
+   * The gate, the campaign's pause and the wallet in one Redis command – the dialer's hot path –
+   * sent over `via` (by default the mirror's own connection; see gateConnection for another).
    * The company's copy is rebuilt from Postgres only when Redis has none; `wallet` is null when
    * the wallet is not loaded (the caller loads it through the wallet store).
    */
   async readForCall(
     companyId: string,
     campaignId: string | undefined,
+    via: GateConnection = this.gate,
   ): Promise<{ readonly company: GateRead; readonly wallet: GateWallet | null }> {
-    const k = this.keys(companyId);
-    const w = walletKeys(this.prefix, companyId).wallet;
-    const gateRedis = this.redis as Redis & GateCommands;
-    let reply = await gateRedis.readCallGate(k.profile, k.campaignPauses, w, campaignId ?? '');
+    const [profile, pauses, w] = this.callKeysOf(companyId);
+    let reply = await via.readCallGate(profile, pauses, w, campaignId ?? '');
     let company = gateOf(reply);
     if (company === null) {
       await this.refreshOne(companyId);
-      reply = await gateRedis.readCallGate(k.profile, k.campaignPauses, w, campaignId ?? '');
+      reply = await via.readCallGate(profile, pauses, w, campaignId ?? '');
       company = gateOf(reply) ?? { state: 'unknown' };
     }
     const [bal, held, seq] = [reply[10], reply[11], reply[12]];
@@ -85,6 +104,19 @@ export class CompanyMirror {
 
   keys(companyId: string): CompanyMirrorKeys {
     return companyMirrorKeys(this.prefix, companyId);
+  }
+
+  private callKeysOf(companyId: string): readonly [string, string, string] {
+    const known = this.callKeys.get(companyId);
+    if (known !== undefined) return known;
+    const k = this.keys(companyId);
+    const names = [k.profile, k.campaignPauses, walletKeys(this.prefix, companyId).wallet] as const;
+    if (this.callKeys.size >= callKeysLimit) {
+      const oldest = this.callKeys.keys().next();
+      if (oldest.done !== true) this.callKeys.delete(oldest.value);
+    }
+    this.callKeys.set(companyId, names);
+    return names;
   }
 
   /**

@@ -10,7 +10,7 @@ import { CompanyMirror } from './company-mirror.js';
 import { SpendingCaps } from './spending-caps.js';
 
 export { SpendingCaps } from './spending-caps.js';
-export { CompanyMirror } from './company-mirror.js';
+export { CompanyMirror, gateConnection, type GateConnection } from './company-mirror.js';
 export { BillingOutbox } from './billing-outbox.js';
 
 export interface Billing {

@@ -61,6 +61,7 @@ export function registerAuthorizeRoute(app: ZodApp, ctx: ApiContext): void {
       const { company, wallet: mirrored } = await ctx.billing.mirror.readForCall(
         companyId,
         campaignId,
+        ctx.gate,
       );
       if (company.state === 'unknown') throw companyNotFound(companyId);
       const wallet = mirrored ?? (await ctx.wallets.view(companyId));

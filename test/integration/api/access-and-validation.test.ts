@@ -322,3 +322,43 @@ describe('access and validation', () => {
     );
   });
 });
+
+describe('access with cached keys', () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await ApiHarness.start({ keyCacheMs: 60_000 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('drops a key revoked through this server at once, though keys are trusted for a minute', async () => {
+    const c = await h.company();
+    await h.topUp(c, 10_000_000);
+    const dialer = await h.token('dialer', c);
+    const call = { companyId: c, number: '+447700900123', channel: 'voice' };
+    expect((await h.authorize(call, dialer)).status).toBe(200);
+    expect((await h.authorize(call, dialer)).status).toBe(200);
+    const keyId = (await h.keys.list()).find(
+      (k) => k.role === 'dialer' && k.companyId === c,
+    )?.keyId;
+    expect((await h.request('DELETE', `/v1/api-keys/${keyId ?? ''}`)).status).toBe(204);
+    const refused = await h.authorize(call, dialer);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: { code: 'invalid_api_key' } });
+  });
+
+  it('keeps a cached dialer key to authorize and to its own company', async () => {
+    const c = await h.company();
+    const other = await h.company();
+    const dialer = await h.token('dialer', c);
+    const call = { companyId: c, number: '+447700900123', channel: 'voice' };
+    expect((await h.authorize(call, dialer)).status).toBe(200);
+    const elsewhere = await h.authorize({ ...call, companyId: other }, dialer);
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body).toMatchObject({ error: { code: 'company_not_found' } });
+    const read = await h.request('GET', `/v1/companies/${c}`, { token: dialer });
+    expect(read.status).toBe(403);
+    expect(read.body).toMatchObject({ error: { code: 'forbidden_role' } });
+  });
+});

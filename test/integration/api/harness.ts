@@ -80,6 +80,7 @@ export class ApiHarness {
     readonly redis: Redis,
     readonly kafka: Kafka,
     readonly plan: CompiledPlan,
+    keyCacheMs: number,
   ) {
     const log = createLogger('warn');
     const now = () => this.nowMs;
@@ -108,18 +109,26 @@ export class ApiHarness {
         producer: this.producer,
         billing: this.billing,
         now,
-        keyCacheMs: 0,
+        keyCacheMs,
       },
     });
   }
 
-  static async start(): Promise<ApiHarness> {
+  /** keyCacheMs: how long the server trusts a checked key (default 0: asks Redis each time). */
+  static async start(options: { readonly keyCacheMs?: number } = {}): Promise<ApiHarness> {
     const db = await createTestDatabase();
     const settings = testSettings(db.url);
     const redis = new Redis(settings.redis.url, { enableAutoPipelining: true });
     const kafka = createKafka(settings.kafka.brokers, 'api-test', createLogger('error'));
     await ensureTopics(kafka, settings.topics, 1);
-    const h = new ApiHarness(db, settings, redis, kafka, compilePlan(testPlan));
+    const h = new ApiHarness(
+      db,
+      settings,
+      redis,
+      kafka,
+      compilePlan(testPlan),
+      options.keyCacheMs ?? 0,
+    );
     await h.producer.connect();
     await h.app.ready();
     h.adminToken = (await h.keys.create('admin', null, 'test admin')).token;
