@@ -2,8 +2,8 @@
 // structure, then every cross-reference, overlap and arithmetic limit is checked here and all
 // problems are reported together, so a bad plan fails at load time and never mid-traffic.
 import type { z } from 'zod';
-import { planSchema } from './plan-schema.js';
-import type { PlanDocument } from './plan-schema.js';
+import { parsePlanDocument } from './plan-schema.js';
+import type { PlanDocument, RateEntryDocument } from './plan-schema.js';
 import { DEFAULT_MAX_CALL_SECONDS } from './plan-schema.js';
 import { InvalidPlanError } from './errors.js';
 import { PlanClock, compilePeriod, periodsOverlap } from './periods.js';
@@ -11,10 +11,10 @@ import type { PeriodMask } from './periods.js';
 import { PrefixTrie } from './prefix-trie.js';
 import { isKnownRegion } from './phone-number.js';
 import { TariffCache, compileTariff } from './tariff.js';
-import type { Tariff } from './tariff.js';
+import type { Tariff, TariffContext } from './tariff.js';
+import { NO_TARIFFS, TariffTable } from './tariff-table.js';
 import type {
   ChannelRates,
-  DestinationTariffs,
   CompiledChannel,
   CompiledPlan,
   CompiledVersion,
@@ -23,7 +23,7 @@ import type {
 
 /** Validates and compiles a plan document; throws InvalidPlanError listing every problem. */
 export function compilePlan(document: unknown): CompiledPlan {
-  const parsed = planSchema.safeParse(document);
+  const parsed = parsePlanDocument(document);
   if (!parsed.success) throw new InvalidPlanError(parsed.error.issues.map(formatIssue));
   const plan = parsed.data;
   const problems: string[] = [];
@@ -36,13 +36,17 @@ export function compilePlan(document: unknown): CompiledPlan {
   const destinations = compileDestinations(plan, problems);
   const periods = compilePeriods(plan, problems);
   const cache = new TariffCache();
+  const table = new TariffTable();
   const versions = plan.versions.map((version, v) =>
-    compileVersion(plan, v, { channels, destinations, periods, cache }, problems),
+    compileVersion(plan, v, { channels, destinations, periods, cache, table }, problems),
   );
   const layers = layerVersions(versions, problems);
 
   if (problems.length > 0) throw new InvalidPlanError(problems);
   destinations.trie.compact();
+  moveCodesIntoTrie(destinations.trie, versions);
+  table.compact();
+  cache.forgetDocument();
   return {
     id: plan.id,
     currency: plan.currency,
@@ -51,8 +55,12 @@ export function compilePlan(document: unknown): CompiledPlan {
     maxCallSeconds: plan.maxCallSeconds ?? DEFAULT_MAX_CALL_SECONDS,
     channels,
     trie: destinations.trie,
+    tariffTable: table,
     prefixRated: [...channels.values()].map((channel) =>
-      versions.some((version) => version.channels[channel.index]?.byPrefix !== undefined),
+      versions.some((version) => {
+        const rates = version.channels[channel.index];
+        return rates !== undefined && (rates.column >= 0 || rates.byPrefix !== undefined);
+      }),
     ),
     layers,
     clock,
@@ -156,6 +164,7 @@ interface PlanParts {
   readonly destinations: CompiledDestinations;
   readonly periods: ReadonlyMap<string, PeriodMask>;
   readonly cache: TariffCache;
+  readonly table: TariffTable;
 }
 
 interface MutableChannelRates {
@@ -170,7 +179,7 @@ function compileVersion(
   parts: PlanParts,
   problems: string[],
 ): CompiledVersion {
-  const { channels, destinations, periods, cache } = parts;
+  const { channels, destinations, periods, cache, table } = parts;
   const version = plan.versions[v];
   if (version === undefined) throw new RangeError(`no version ${v}`);
   const path = `versions.${v}`;
@@ -181,6 +190,11 @@ function compileVersion(
 
   const rates = new Array<MutableChannelRates | undefined>(channels.size);
   const tariffProblems: string[] = [];
+  // What compiled the first tariff of each destination (the only one, when a table record
+  // prices it), by channel and destination: a record keeps it instead of the tariff, with the
+  // context the version's tariffs of one channel share.
+  const firstEntries: RateEntryDocument[][] = [];
+  const sharedContexts: TariffContext[] = [];
   version.rates.forEach((entry, r) => {
     const before = problems.length;
     const channel = channels.get(entry.channel);
@@ -206,24 +220,29 @@ function compileVersion(
       }
     }
     tariffProblems.length = 0;
-    const tariff = compileTariff(
-      entry,
-      {
-        cache,
-        // Names from the plan's own maps, not the entry's copies: tens of thousands of tariffs
-        // then share one string each instead of holding their own.
-        channel: channel?.name ?? entry.channel,
-        version: version.name,
-        destination: destination === undefined ? null : (destinations.names[destination] ?? null),
-        period: entry.period ?? null,
-        periodMask,
-        defaultRounding: plan.rounding,
-        reportedRateQuantity: channel?.kind === 'call' ? 60 : 1,
-      },
-      tariffProblems,
-    );
+    const context = {
+      cache,
+      // Names from the plan's own maps, not the entry's copies: tens of thousands of tariffs
+      // then share one string each instead of holding their own.
+      channel: channel?.name ?? entry.channel,
+      version: version.name,
+      destination: destination === undefined ? null : (destinations.names[destination] ?? null),
+      period: entry.period ?? null,
+      periodMask,
+      defaultRounding: plan.rounding,
+      reportedRateQuantity: channel?.kind === 'call' ? 60 : 1,
+    };
+    const tariff = compileTariff(entry, context, tariffProblems);
     for (const problem of tariffProblems) problems.push(`${path}.rates.${r}: ${problem}`);
     if (tariff === undefined || channel === undefined || problems.length > before) return;
+    // A record's tariff has no period (see TariffTable): its context differs from the shared
+    // one only by its destination.
+    sharedContexts[channel.index] ??= {
+      ...context,
+      destination: null,
+      period: null,
+      periodMask: null,
+    };
     const channelRates = (rates[channel.index] ??= {
       byDestination: [],
       anyDestination: [],
@@ -233,27 +252,36 @@ function compileVersion(
       return;
     }
     const present = channelRates.byDestination[destination];
-    if (present === undefined) channelRates.byDestination[destination] = tariff;
-    else if (Array.isArray(present)) present.push(tariff);
+    if (present === undefined) {
+      channelRates.byDestination[destination] = tariff;
+      (firstEntries[channel.index] ??= [])[destination] = entry;
+    } else if (Array.isArray(present)) present.push(tariff);
     else channelRates.byDestination[destination] = [present, tariff];
   });
 
   const compiled: (ChannelRates | undefined)[] = [];
-  for (const channelRates of rates) {
+  for (let c = 0; c < rates.length; c++) {
+    const channelRates = rates[c];
     if (channelRates === undefined) {
       compiled.push(undefined);
       continue;
     }
     sortAndCheck(channelRates.anyDestination, path, problems);
-    let byPrefix: (DestinationTariffs | undefined)[] | undefined;
+    let byPrefix: Int32Array | undefined;
     channelRates.byDestination.forEach((tariffs, destination) => {
       if (tariffs === undefined) return;
       if (Array.isArray(tariffs)) sortAndCheck(tariffs, path, problems);
-      byPrefix ??= new Array<DestinationTariffs | undefined>(destinations.prefixCount);
+      byPrefix ??= new Int32Array(destinations.prefixCount).fill(NO_TARIFFS);
+      const code = table.add(tariffs, () => {
+        const entry = firstEntries[c]?.[destination];
+        const context = sharedContexts[c];
+        if (entry === undefined || context === undefined) throw new RangeError('no source');
+        return { entry, context, destination: destinations.names[destination] ?? null };
+      });
       const end = destinations.firstPrefix[destination + 1] ?? 0;
-      for (let p = destinations.firstPrefix[destination] ?? 0; p < end; p++) byPrefix[p] = tariffs;
+      for (let p = destinations.firstPrefix[destination] ?? 0; p < end; p++) byPrefix[p] = code;
     });
-    compiled.push({ byPrefix, anyDestination: channelRates.anyDestination });
+    compiled.push({ column: -1, byPrefix, anyDestination: channelRates.anyDestination });
   }
   return {
     name: version.name,
@@ -262,6 +290,31 @@ function compileVersion(
     weight: version.weight ?? 0,
     channels: compiled,
   };
+}
+
+/**
+ * Trie columns for prefix codes: each costs 4 bytes a node, and most plans rate one or two
+ * channels by destination in a version or two. Further channels keep their byPrefix array.
+ */
+const MAX_TRIE_COLUMNS = 4;
+
+/** Moves the prefix codes of the first channels rated by destination into trie columns. */
+function moveCodesIntoTrie(trie: PrefixTrie, versions: readonly CompiledVersion[]): void {
+  const moved: ChannelRates[] = [];
+  for (const version of versions) {
+    for (const rates of version.channels) {
+      if (rates?.byPrefix !== undefined && moved.length < MAX_TRIE_COLUMNS) moved.push(rates);
+    }
+  }
+  if (moved.length === 0) return;
+  trie.addColumns(moved.length, NO_TARIFFS);
+  moved.forEach((rates, column) => {
+    const byPrefix = rates.byPrefix;
+    if (byPrefix === undefined) return;
+    trie.fillColumn(column, (prefix) => byPrefix[prefix] ?? NO_TARIFFS);
+    rates.column = column;
+    rates.byPrefix = undefined;
+  });
 }
 
 /** Heaviest first; two rates of one weight that can match the same minute are ambiguous. */

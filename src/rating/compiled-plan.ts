@@ -1,9 +1,11 @@
 // The compiled form of a rate plan: what compilePlan builds once and rate() reads per event.
-// Destinations sit in one prefix trie for the whole plan; each version holds, per channel, the
-// tariffs of each destination sorted by weight, so rating an event does no searching by name.
+// Destinations sit in one prefix trie for the whole plan; each version holds, per channel, a
+// code per prefix (mostly in the trie's own nodes) for the tariffs of its destination, sorted by
+// weight and mostly packed in a flat TariffTable, so rating an event does no searching by name.
 import type { PlanClock } from './periods.js';
 import type { PrefixTrie } from './prefix-trie.js';
 import type { Tariff } from './tariff.js';
+import type { TariffTable } from './tariff-table.js';
 
 export interface CompiledChannel {
   readonly name: string;
@@ -28,11 +30,17 @@ export function isTariffList(tariffs: DestinationTariffs): tariffs is readonly T
 
 export interface ChannelRates {
   /**
-   * Tariffs of the destination owning each prefix, indexed by prefix index (the trie's value):
-   * one array read from a trie match, where a map by destination would cost two. Undefined
-   * when the channel has no rate by destination in this version.
+   * Tariffs of the destination owning each prefix, as TariffTable codes: a record (>= 0), a
+   * list kept as objects (objectIndex), or NO_TARIFFS. Kept in this column of the trie, so a
+   * match's code is read from the node the lookup is on (-1: not in the trie) ...
    */
-  readonly byPrefix: readonly (DestinationTariffs | undefined)[] | undefined;
+  column: number;
+  /**
+   * ... or else indexed by prefix index (the trie's value): one typed-array read from a match.
+   * Both set by compilePlan; undefined (and no column) when the channel has no rate by
+   * destination in this version.
+   */
+  byPrefix: Int32Array | undefined;
   /** Tariffs without a destination, tried after every matching prefix; heaviest first. */
   readonly anyDestination: readonly Tariff[];
 }
@@ -64,6 +72,8 @@ export interface CompiledPlan {
   readonly channels: ReadonlyMap<string, CompiledChannel>;
   /** Trie values are prefix indexes into ChannelRates.byPrefix. */
   readonly trie: PrefixTrie;
+  /** The tariffs ChannelRates.byPrefix codes point at, as records or objects. */
+  readonly tariffTable: TariffTable;
   /** By channel index: whether any version rates the channel by destination. */
   readonly prefixRated: readonly boolean[];
   /** Heaviest layer first: a higher weight overlays what is below it. */

@@ -29,15 +29,22 @@ function invalidTime(time: unknown): RatingError {
   );
 }
 
+// The date of the last timestamp read, and its day number: a stream of events mostly shares
+// one date, so its calendar arithmetic is done once.
+let lastYear = -1;
+let lastMonth = -1;
+let lastDate = -1;
+let lastDays = 0;
+
 /** YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM) → epoch ms, or undefined when malformed. */
 export function parseIsoUtc(text: string): number | undefined {
   if (text.length < 20) return undefined;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
   if (
     text.charCodeAt(4) !== 45 || // -
     text.charCodeAt(7) !== 45 ||
@@ -48,7 +55,6 @@ export function parseIsoUtc(text: string): number | undefined {
     month < 1 ||
     month > 12 ||
     day < 1 ||
-    day > daysInMonth(year, month) ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
@@ -81,26 +87,32 @@ export function parseIsoUtc(text: string): number | undefined {
     i + 6 === text.length &&
     text.charCodeAt(i + 3) === 58
   ) {
-    const offsetHours = digits(text, i + 1, 2);
-    const offsetMins = digits(text, i + 4, 2);
+    const offsetHours = twoDigits(text, i + 1);
+    const offsetMins = twoDigits(text, i + 4);
     if (offsetHours < 0 || offsetHours > 23 || offsetMins < 0 || offsetMins > 59) return undefined;
     offsetMinutes = (zone === 43 ? 1 : -1) * (offsetHours * 60 + offsetMins);
   } else {
     return undefined;
   }
-  const days = daysFromCivil(year, month, day);
+  if (year !== lastYear || month !== lastMonth || day !== lastDate) {
+    if (day > daysInMonth(year, month)) return undefined;
+    lastDays = daysFromCivil(year, month, day);
+    lastYear = year;
+    lastMonth = month;
+    lastDate = day;
+  }
+  const days = lastDays;
   return days * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
 }
 
-/** The non-negative integer written by `count` ASCII digits at `start`, or -1. */
-function digits(text: string, start: number, count: number): number {
-  let value = 0;
-  for (let i = start; i < start + count; i++) {
-    const code = text.charCodeAt(i);
-    if (!isDigit(code)) return -1;
-    value = value * 10 + (code - CHAR_ZERO);
-  }
-  return value;
+/**
+ * The number written by the two ASCII digits at `start`, or -10,000 when they are not two
+ * digits: low enough that a year read as two pairs is negative when either pair is not digits.
+ */
+function twoDigits(text: string, start: number): number {
+  const tens = text.charCodeAt(start) - CHAR_ZERO;
+  const ones = text.charCodeAt(start + 1) - CHAR_ZERO;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -10_000;
 }
 
 function isDigit(code: number): boolean {

@@ -25,14 +25,7 @@ export function gcd(a: bigint, b: bigint): bigint {
   if (x <= MAX_SAFE && y <= MAX_SAFE) {
     // Plain numbers while they are exact: a bigint loop allocates at every step, and compiling
     // a 50,000-rate deck reduces a few hundred thousand fractions.
-    let m = Number(x);
-    let n = Number(y);
-    while (n !== 0) {
-      const t = m % n;
-      m = n;
-      n = t;
-    }
-    return BigInt(m);
+    return BigInt(gcdOfNumbers(Number(x), Number(y)));
   }
   while (y !== 0n) {
     const t = x % y;
@@ -67,7 +60,32 @@ export function parseDecimal(text: string): Ratio {
 
 /** Reads an amount in currency units ("0.02") as an exact ratio of micro-units (20000/1). */
 export function parseAmountAsMicros(text: string): Ratio {
+  const match = DECIMAL.exec(text);
+  const whole = match?.[1] ?? '';
+  const fraction = match?.[2] ?? '';
+  if (whole.length > 0 && whole.length <= 9 && whole.length + fraction.length <= 15) {
+    // Plain numbers when every value stays below 10^15, so exact: a rate deck reads tens of
+    // thousands of amounts. The written digits are an integer over 10^(fraction digits).
+    const digits = Number(whole + fraction);
+    if (fraction.length <= MICRO_DECIMALS) {
+      return { num: BigInt(digits * 10 ** (MICRO_DECIMALS - fraction.length)), den: 1n };
+    }
+    const den = 10 ** (fraction.length - MICRO_DECIMALS);
+    const g = gcdOfNumbers(digits, den);
+    return { num: BigInt(digits / g), den: BigInt(den / g) };
+  }
   return multiplyRatios(parseDecimal(text), { num: MICROS_PER_UNIT_BIG, den: 1n });
+}
+
+function gcdOfNumbers(a: number, b: number): number {
+  let m = a;
+  let n = b;
+  while (n !== 0) {
+    const t = m % n;
+    m = n;
+    n = t;
+  }
+  return m;
 }
 
 /**

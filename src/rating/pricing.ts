@@ -24,7 +24,8 @@ export interface TariffCharge {
   readonly capped: boolean;
 }
 
-const ZERO_CHARGE: TariffCharge = {
+/** The charge of nothing used: a quantity of 0 costs nothing, not even a connect fee. */
+export const ZERO_CHARGE: TariffCharge = {
   costMicros: 0,
   billedQuantity: 0,
   minimumApplied: false,

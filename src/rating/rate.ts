@@ -10,9 +10,9 @@ import type { Usage } from './usage.js';
 import { RatingError } from './errors.js';
 import { countSegments } from './segments.js';
 import { formatUnrounded, incrementsPerInterval, priceCostPlus, priceTiered } from './pricing.js';
-import { resolveTariff } from './resolve-tariff.js';
-import type { Resolution } from './resolve-tariff.js';
+import { matchTariff } from './resolve-tariff.js';
 import { MAX_DURATION_SECONDS } from './usage.js';
+import { formatRatio, ratio } from './money.js';
 
 export interface IntervalCharge {
   /** Where the interval begins, in seconds or units. */
@@ -82,8 +82,10 @@ export interface RateResult {
  * serialisation): the pipeline prices far more events than it explains.
  */
 export function rate(plan: CompiledPlan, usage: Usage): RateResult {
-  const resolution = resolveTariff(plan, usage);
-  const { tariff, channel } = resolution;
+  // Read at once: the match is overwritten by the next lookup.
+  const match = matchTariff(plan, usage);
+  const { channel, number, prefixLength, record } = match;
+  let tariff = match.tariff;
   let quantity: number;
   let encoding: SmsEncoding | undefined;
   if (channel.kind === 'call') {
@@ -109,9 +111,21 @@ export function rate(plan: CompiledPlan, usage: Usage): RateResult {
     quantity = 1;
   }
 
-  let charge: TariffCharge;
+  let charge: TariffCharge | undefined;
   let rateMicros: number | undefined;
-  if (tariff.pricing === 'cost_plus') {
+  if (tariff === undefined) {
+    // A table record: priced from the flat table, unless past its safe quantity.
+    const table = plan.tariffTable;
+    charge = table.price(record, quantity);
+    if (charge !== undefined) {
+      rateMicros = table.reportedRate(record, charge.lastInterval);
+    } else {
+      const tiered = table.tariffOf(record);
+      tariff = tiered;
+      charge = priceTiered(tiered, quantity);
+      rateMicros = reportedRate(tiered, charge);
+    }
+  } else if (tariff.pricing === 'cost_plus') {
     const providerCost = usage.providerCostMicros;
     if (providerCost === undefined) {
       throw new RatingError(
@@ -132,7 +146,11 @@ export function rate(plan: CompiledPlan, usage: Usage): RateResult {
   }
   return new PricedUsage(
     plan,
-    resolution,
+    channel,
+    number,
+    prefixLength,
+    tariff,
+    record,
     quantity,
     encoding,
     charge,
@@ -151,15 +169,18 @@ function reportedRate(tariff: TieredTariff, charge: TariffCharge): number | unde
  * checks and inspection) and writes the breakdown out only when asked.
  */
 class PricedUsage implements RateResult {
-  readonly costMicros: number;
-  readonly currency: string;
-  readonly channel: string;
-  readonly number: string | null;
-  readonly billedSeconds: number | undefined;
-  readonly billedUnits: number | undefined;
-  readonly rateMicros: number | undefined;
+  // Declared only: the constructor creates them, in this order, where class fields would first
+  // be defined as undefined and then written again, on every event.
+  declare readonly costMicros: number;
+  declare readonly currency: string;
+  declare readonly channel: string;
+  declare readonly number: string | null;
+  declare readonly billedSeconds: number | undefined;
+  declare readonly billedUnits: number | undefined;
+  declare readonly rateMicros: number | undefined;
   readonly #plan: CompiledPlan;
-  readonly #tariff: Tariff;
+  /** The tariff, or the TariffTable record that priced it (whose tariff a breakdown looks up). */
+  readonly #tariff: Tariff | number;
   readonly #unit: CompiledChannel['unit'];
   readonly #prefixLength: number;
   readonly #quantity: number;
@@ -170,25 +191,28 @@ class PricedUsage implements RateResult {
 
   constructor(
     plan: CompiledPlan,
-    resolution: Resolution,
+    channel: CompiledChannel,
+    number: string | null,
+    prefixLength: number,
+    tariff: Tariff | undefined,
+    record: number,
     quantity: number,
     encoding: SmsEncoding | undefined,
     charge: TariffCharge,
     rateMicros: number | undefined,
     providerCostMicros: number | undefined,
   ) {
-    const { channel } = resolution;
     this.costMicros = charge.costMicros;
     this.currency = plan.currency;
     this.channel = channel.name;
-    this.number = resolution.number;
+    this.number = number;
     this.billedSeconds = channel.kind === 'call' ? charge.billedQuantity : undefined;
     this.billedUnits = channel.kind === 'call' ? undefined : charge.billedQuantity;
     this.rateMicros = rateMicros;
     this.#plan = plan;
-    this.#tariff = resolution.tariff;
+    this.#tariff = tariff ?? record;
     this.#unit = channel.unit;
-    this.#prefixLength = resolution.prefixLength;
+    this.#prefixLength = prefixLength;
     this.#quantity = quantity;
     this.#encoding = encoding;
     this.#charge = charge;
@@ -215,7 +239,10 @@ class PricedUsage implements RateResult {
   }
 
   #explain(): RateBreakdown {
-    const tariff = this.#tariff;
+    const tariff =
+      typeof this.#tariff === 'number'
+        ? this.#plan.tariffTable.tariffOf(this.#tariff)
+        : this.#tariff;
     const charge = this.#charge;
     const tiered = tariff.pricing === 'tiered';
     return {
@@ -252,7 +279,10 @@ class PricedUsage implements RateResult {
       rateUnit: interval.rateUnit,
       increment: interval.increment,
       increments: counts[i] ?? 0,
-      incrementCostMicros: interval.incrementCostMicros,
+      // incrementNumerator / denominator, reduced: the exact cost of one increment.
+      incrementCostMicros: formatRatio(
+        ratio(interval.incrementNumeratorBig, tariff.denominatorBig),
+      ),
     }));
   }
 }

@@ -8,6 +8,7 @@ import type { CallQuery } from './usage.js';
 import { RatingError } from './errors.js';
 import { eventTimeMs } from './event-time.js';
 import { normalizeNumber } from './phone-number.js';
+import { NO_TARIFFS, objectIndex } from './tariff-table.js';
 
 export interface Resolution {
   readonly tariff: Tariff;
@@ -18,12 +19,71 @@ export interface Resolution {
   readonly prefixLength: number;
 }
 
-// Matched prefix indexes of the current lookup and their lengths, longest first. One buffer is
-// enough: rating is synchronous, so two lookups never interleave.
-const matched = new Int32Array(16);
+/**
+ * What matchTariff found, in one object reused by every call (rating is synchronous): rate()
+ * reads it at once, so resolving an event allocates nothing.
+ */
+export interface TariffMatch {
+  channel: CompiledChannel;
+  number: string | null;
+  prefixLength: number;
+  /** The TariffTable record that prices the event, or -1 when `tariff` does. */
+  record: number;
+  tariff: Tariff | undefined;
+}
+
+const NO_CHANNEL: CompiledChannel = {
+  name: '',
+  index: -1,
+  kind: 'call',
+  unit: 'second',
+  addressed: false,
+};
+
+const match: TariffMatch = {
+  channel: NO_CHANNEL,
+  number: null,
+  prefixLength: 0,
+  record: -1,
+  tariff: undefined,
+};
+
+/** Finds the tariff of an event as a Resolution (with the tariff object). */
+export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution {
+  const found = matchTariff(plan, query);
+  return {
+    tariff: found.tariff ?? plan.tariffTable.tariffOf(found.record),
+    channel: found.channel,
+    number: found.number,
+    prefixLength: found.prefixLength,
+  };
+}
+
+function matched(
+  channel: CompiledChannel,
+  number: string | null,
+  prefixLength: number,
+  record: number,
+  tariff: Tariff | undefined,
+): TariffMatch {
+  match.channel = channel;
+  match.number = number;
+  match.prefixLength = prefixLength;
+  match.record = record;
+  match.tariff = tariff;
+  return match;
+}
+
+// Trie nodes of the prefixes the current lookup matched and their lengths, longest first. One
+// buffer is enough: rating is synchronous, so two lookups never interleave.
+const matchedNodes = new Int32Array(16);
 const matchedLengths = new Int32Array(16);
 
-export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution {
+/**
+ * Finds the tariff of an event: a table record or a tariff object. The answer is valid until
+ * the next call.
+ */
+export function matchTariff(plan: CompiledPlan, query: CallQuery): TariffMatch {
   const channel = plan.channels.get(query.channel);
   if (channel === undefined) {
     throw new RatingError(
@@ -46,7 +106,7 @@ export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution 
     number = normalizeNumber(query.destination, query.defaultRegion ?? plan.defaultRegion);
     // Channels priced the same to every number (WhatsApp calls, say) skip the walk.
     if (plan.prefixRated[channel.index] === true) {
-      matchCount = plan.trie.matches(number, 1, matched, matchedLengths);
+      matchCount = plan.trie.matchNodes(number, 1, matchedNodes, matchedLengths);
     }
   }
   const at = eventTimeMs(query.startTime);
@@ -59,9 +119,17 @@ export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution 
     anyInForce = true;
     const rates = version.channels[channel.index];
     if (rates === undefined) continue;
-    for (let m = 0; m < matchCount; m++) {
-      const prefixIndex = matched[m] ?? 0;
-      const tariffs = rates.byPrefix?.[prefixIndex];
+    const { column, byPrefix } = rates;
+    const byDestination = column >= 0 || byPrefix !== undefined;
+    for (let m = 0; m < matchCount && byDestination; m++) {
+      const node = matchedNodes[m] ?? 0;
+      const code =
+        column >= 0
+          ? plan.trie.columnAt(node, column)
+          : (byPrefix?.[plan.trie.valueAt(node)] ?? NO_TARIFFS);
+      if (code === NO_TARIFFS) continue;
+      if (code >= 0) return matched(channel, number, matchedLengths[m] ?? 0, code, undefined);
+      const tariffs = plan.tariffTable.objects[objectIndex(code)];
       if (tariffs === undefined) continue;
       let found: Tariff | undefined;
       if (!isTariffList(tariffs)) {
@@ -81,7 +149,7 @@ export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution 
         }
       }
       if (found !== undefined) {
-        return { tariff: found, channel, number, prefixLength: matchedLengths[m] ?? 0 };
+        return matched(channel, number, matchedLengths[m] ?? 0, -1, found);
       }
     }
     for (const tariff of rates.anyDestination) {
@@ -89,7 +157,7 @@ export function resolveTariff(plan: CompiledPlan, query: CallQuery): Resolution 
         if (weekMinute < 0) weekMinute = plan.clock.weekMinute(at);
         if (tariff.periodMask[weekMinute] !== 1) continue;
       }
-      return { tariff, channel, number, prefixLength: 0 };
+      return matched(channel, number, 0, -1, tariff);
     }
   }
   if (!anyInForce) {

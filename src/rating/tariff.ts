@@ -7,7 +7,6 @@ import type { RoundingMethod, RoundingRule } from './rounding.js';
 import { roundQuotientBig } from './rounding.js';
 import type { Ratio } from './money.js';
 import {
-  formatRatio,
   granularityMicros,
   isSafeBigint,
   lcm,
@@ -34,8 +33,6 @@ export interface TariffInterval {
   /** Cost of one increment in micros × the tariff's denominator. */
   readonly incrementNumerator: number;
   readonly incrementNumeratorBig: bigint;
-  /** Exact micro-units of one increment, "20000" or "415/3", for breakdowns. */
-  readonly incrementCostMicros: string;
   /**
    * The rate as reports show it: micro-units per minute (calls) or per unit (messages), rounded
    * half-up to a whole micro-unit when not exact.
@@ -103,13 +100,35 @@ export type Tariff = TieredTariff | CostPlusTariff;
 
 /**
  * What the tariffs of one plan share while it compiles: rounding rules repeat on thousands of
- * tariffs (most take the plan's default), so each rule object is made once and shared.
+ * tariffs (most take the plan's default), so each rule object is made once and shared. The
+ * rules are copies: a compiled plan holds no object of the document it was compiled from.
  */
 export class TariffCache {
   private readonly roundings = {
     tiered: new Map<RoundingDocument | undefined, TariffRounding>(),
     cost_plus: new Map<RoundingDocument | undefined, TariffRounding>(),
   };
+  private readonly rules = new Map<string, RoundingRule>();
+
+  /**
+   * Forgets the document's rounding objects, once a plan is compiled: tariffs compiled later
+   * (see TariffTable) are compiled from copies.
+   */
+  forgetDocument(): void {
+    this.roundings.tiered.clear();
+    this.roundings.cost_plus.clear();
+  }
+
+  /** One shared copy of each rule, by value. */
+  rule(written: RoundingRule): RoundingRule {
+    const key = `${written.method}/${written.decimals}`;
+    let rule = this.rules.get(key);
+    if (rule === undefined) {
+      rule = { method: written.method, decimals: written.decimals };
+      this.rules.set(key, rule);
+    }
+    return rule;
+  }
 
   /** The rounding of tariffs written with `rounding` (a plan's or a rate's, by identity). */
   rounding(written: RoundingDocument | undefined, pricing: Tariff['pricing']): TariffRounding {
@@ -118,8 +137,11 @@ export class TariffCache {
     if (rounding === undefined) {
       rounding = {
         // Cost-plus has no increments to round.
-        increment: pricing === 'cost_plus' ? null : (written?.increment ?? null),
-        total: written?.total ?? DEFAULT_TOTAL_ROUNDING,
+        increment:
+          pricing === 'cost_plus' || written?.increment === undefined
+            ? null
+            : this.rule(written.increment),
+        total: written?.total === undefined ? DEFAULT_TOTAL_ROUNDING : this.rule(written.total),
       };
       known.set(written, rounding);
     }
@@ -148,7 +170,8 @@ export function compileTariff(
   const before = problems.length;
   const { cache } = context;
   const rounding = entry.rounding ?? context.defaultRounding;
-  const totalRounding = rounding?.total ?? DEFAULT_TOTAL_ROUNDING;
+  const totalRounding =
+    rounding?.total === undefined ? DEFAULT_TOTAL_ROUNDING : cache.rule(rounding.total);
   const incrementRounding = rounding?.increment ?? null;
   const totalGranularity = granularityMicros(totalRounding.decimals);
   const maxCostMicros =
@@ -243,7 +266,6 @@ export function compileTariff(
       increment: w.increment ?? rateUnit,
       incrementNumerator: isSafeBigint(incrementNumeratorBig) ? Number(incrementNumeratorBig) : -1,
       incrementNumeratorBig,
-      incrementCostMicros: formatRatio(cost),
       reportedRateMicros: reportedRate(
         rates[i] ?? { num: 0n, den: 1n },
         rateUnit,

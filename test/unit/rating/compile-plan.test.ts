@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPlanError, compilePlan } from '../../../src/rating/index.js';
+import { InvalidPlanError, compilePlan, rate } from '../../../src/rating/index.js';
 import type { PlanDocument } from '../../../src/rating/index.js';
-import { planWith } from './fixtures.js';
+import { T0, planWith } from './fixtures.js';
 
 function problemsOf(doc: unknown): string[] {
   try {
@@ -225,5 +225,34 @@ describe('compilePlan accepts', () => {
     expect(plan.id).toBe('test-plan');
     expect(plan.maxCallSeconds).toBe(14_400);
     expect(plan.timeZone).toBe('UTC');
+  });
+
+  it('keeps nothing of the document: changing it after does not change the plan', () => {
+    const documentOf = () =>
+      planWith([
+        {
+          channel: 'voice',
+          destination: 'GB',
+          connectFee: '0.001',
+          intervals: [{ start: 0, rate: '0.01', rateUnit: 60 }],
+          rounding: { total: { method: 'up' as const, decimals: 2 } },
+        },
+      ]);
+    const call = { channel: 'voice', destination: '+442079460958', startTime: T0 };
+    const doc = documentOf();
+    const plan = compilePlan(doc);
+    // Changed before anything was rated or explained (a breakdown's tariff is compiled late)…
+    const row = doc.versions[0]?.rates[0];
+    if (row?.rounding?.total === undefined || row.intervals?.[0] === undefined) {
+      throw new Error('the test document changed shape');
+    }
+    row.rounding.total.decimals = 6;
+    row.intervals[0].rateUnit = 1;
+    row.intervals[0].rate = '5';
+    const after = rate(plan, { ...call, durationSeconds: 60 });
+    expect(after.costMicros).toBe(20_000); // 0.011 rounded up to a cent
+    // …the plan prices and explains as one compiled from the untouched document.
+    const untouched = rate(compilePlan(documentOf()), { ...call, durationSeconds: 60 });
+    expect(after.breakdown).toEqual(untouched.breakdown);
   });
 });

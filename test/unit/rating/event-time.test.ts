@@ -17,6 +17,18 @@ describe('event times', () => {
     expect(eventTimeMs(text)).toBe(ms);
   });
 
+  it('reads each date afresh after another one', () => {
+    // Dates are remembered from one timestamp to the next: a change of date must be noticed,
+    // and a date checked again when it is not the remembered one.
+    expect(parseIsoUtc('2025-02-28T10:00:00Z')).toBe(Date.UTC(2025, 1, 28, 10));
+    expect(parseIsoUtc('2025-02-29T10:00:00Z')).toBeUndefined();
+    expect(parseIsoUtc('2025-02-28T23:00:00.5Z')).toBe(Date.UTC(2025, 1, 28, 23, 0, 0, 500));
+    expect(parseIsoUtc('2024-02-29T10:00:00Z')).toBe(Date.UTC(2024, 1, 29, 10));
+    expect(parseIsoUtc('2024-02-29T10:00:60Z')).toBeUndefined();
+    expect(parseIsoUtc('2024-03-29T10:00:00Z')).toBe(Date.UTC(2024, 2, 29, 10));
+    expect(parseIsoUtc('2O24-03-29T10:00:00Z')).toBeUndefined();
+  });
+
   it('takes epoch milliseconds as they are', () => {
     expect(eventTimeMs(1741082400000)).toBe(Date.UTC(2025, 2, 4, 10, 0, 0));
   });

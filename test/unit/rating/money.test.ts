@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatMicros,
@@ -42,6 +43,34 @@ describe('amounts in micro-units', () => {
   it('keeps a rate finer than a micro-unit as an exact ratio', () => {
     // 0.0000083 units = 8.3 micros = 83/10
     expect(parseAmountAsMicros('0.0000083')).toEqual({ num: 83n, den: 10n });
+  });
+
+  it('reads every amount as the reduced exact ratio, whether plain numbers can or not', () => {
+    // The reference: digits over a power of ten, times a million, reduced, all in bigints.
+    const reference = (text: string): { num: bigint; den: bigint } => {
+      const [whole = '', fraction = ''] = text.split('.');
+      let num = BigInt(whole + fraction) * 1_000_000n;
+      let den = 10n ** BigInt(fraction.length);
+      let [a, b] = [num, den];
+      while (b !== 0n) [a, b] = [b, a % b];
+      if (a > 1n) [num, den] = [num / a, den / a];
+      return { num, den };
+    };
+    const amount = fc
+      .tuple(
+        fc.stringMatching(/^\d{1,12}$/),
+        fc.option(fc.stringMatching(/^\d{1,12}$/), { nil: undefined }),
+      )
+      .map(([whole, fraction]) => (fraction === undefined ? whole : `${whole}.${fraction}`));
+    fc.assert(
+      fc.property(amount, (text) => {
+        expect(parseAmountAsMicros(text)).toEqual(reference(text));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const text of ['0', '0.0', '000.000000000000', '999999999.999999', '1234567890.12345']) {
+      expect(parseAmountAsMicros(text)).toEqual(reference(text));
+    }
   });
 });
 

@@ -81,6 +81,43 @@ describe('PrefixTrie', () => {
     expect(matchesOf(big, '100001555')).toEqual([]);
   });
 
+  it('keeps data beside each prefix in columns, read from the nodes a lookup matched', () => {
+    const withColumns = new PrefixTrie();
+    for (const [prefix, value] of [
+      ['44', 0],
+      ['447', 1],
+      ['4477', 2],
+      ['33', 3],
+    ] as const) {
+      withColumns.insert(prefix, value);
+    }
+    withColumns.compact();
+    withColumns.addColumns(2, -1);
+    withColumns.fillColumn(0, (value) => value * 10);
+    withColumns.fillColumn(1, (value) => (value === 1 ? 7 : -1));
+    const nodes = new Int32Array(16);
+    const lengths = new Int32Array(16);
+    const found = withColumns.matchNodes('+447700900123', 1, nodes, lengths);
+    const matched = Array.from(nodes.subarray(0, found));
+    expect(matched.map((node) => withColumns.valueAt(node))).toEqual([2, 1, 0]);
+    expect(matched.map((node) => withColumns.columnAt(node, 0))).toEqual([20, 10, 0]);
+    expect(matched.map((node) => withColumns.columnAt(node, 1))).toEqual([-1, 7, -1]);
+    expect(matchesOf(withColumns, '33612345678')).toEqual([3]);
+    expect(() => withColumns.insert('49', 4)).toThrow(/columns/);
+  });
+
+  it('compacts again after taking new prefixes', () => {
+    const twice = new PrefixTrie();
+    for (let i = 0; i < 500; i++) twice.insert(String(4400 + i * 3), i);
+    twice.compact();
+    for (let i = 500; i < 1000; i++) twice.insert(String(4400 + i * 3), i);
+    twice.compact();
+    for (let i = 0; i < 1000; i += 37) {
+      expect(matchesOf(twice, `${4400 + i * 3}123`)).toEqual([i]);
+    }
+    expect(matchesOf(twice, '4401123')).toEqual([]);
+  });
+
   it('rejects a prefix that is not digits, or empty', () => {
     expect(() => new PrefixTrie().insert('4a', 1)).toThrow(RangeError);
     expect(() => new PrefixTrie().insert('', 1)).toThrow(RangeError);
