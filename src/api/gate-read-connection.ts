@@ -39,7 +39,7 @@ export class GateReadConnection implements GateConnection {
   ): ReturnType<GateConnection['readCallGate']> {
     this.holdWrites();
     return this.redis.readCallGate(profile, pauses, wallet, campaign).catch((err: unknown) => {
-      throw new DependencyError('redis_unavailable', `Redis: ${(err as Error).message}`, {
+      throw new DependencyError('redis_unavailable', 'Redis did not answer the call-gate read', {
         cause: err,
       });
     });

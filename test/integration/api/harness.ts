@@ -114,10 +114,19 @@ export class ApiHarness {
     });
   }
 
-  /** keyCacheMs: how long the server trusts a checked key (default 0: asks Redis each time). */
-  static async start(options: { readonly keyCacheMs?: number } = {}): Promise<ApiHarness> {
+  /**
+   * keyCacheMs: how long the server trusts a checked key (default 0: asks Redis each time).
+   * redisUrl: where the server and the harness reach Redis (a relay, to take it away).
+   */
+  static async start(
+    options: { readonly keyCacheMs?: number; readonly redisUrl?: string } = {},
+  ): Promise<ApiHarness> {
     const db = await createTestDatabase();
-    const settings = testSettings(db.url);
+    const base = testSettings(db.url);
+    const settings =
+      options.redisUrl === undefined
+        ? base
+        : { ...base, redis: { ...base.redis, url: options.redisUrl } };
     const redis = new Redis(settings.redis.url, { enableAutoPipelining: true });
     const kafka = createKafka(settings.kafka.brokers, 'api-test', createLogger('error'));
     await ensureTopics(kafka, settings.topics, 1);
