@@ -2,7 +2,7 @@
 // the rate plan, and runs the consumer, the hold sweeper and the HTTP server. `tollgate start`
 // and the integration tests both build it from Settings.
 import { readFile } from 'node:fs/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +19,7 @@ import { ensurePartitions } from '../ledger/companies.js';
 import { ledgerWallets } from '../ledger/ledger-reader.js';
 import { ledgerWalletSource } from '../ledger/wallet-source.js';
 import { WalletStore } from '../wallet/wallet-store.js';
+import { createRedis } from '../wallet/redis-connection.js';
 import { reconcileWallets, type ReconcileReport } from '../wallet/reconcile.js';
 import { EventCodec } from '../ingest/codec.js';
 import { createKafka, ensureTopics } from '../ingest/kafka.js';
@@ -73,10 +74,8 @@ export async function startProcessor(
   if (applied.length) log.info({ applied }, 'ledger migrations applied');
   await ensurePartitions(pool);
 
-  const redis = new Redis(settings.redis.url, {
-    maxRetriesPerRequest: null,
-    enableAutoPipelining: true,
-  });
+  // Writes of one event-loop turn leave together (see redis-connection.ts).
+  const redis = createRedis(settings.redis.url, { maxRetriesPerRequest: null });
   const wallets = new WalletStore(redis, settings.redis.prefix, ledgerWalletSource(pool));
 
   const kafka = createKafka(settings.kafka.brokers, settings.kafka.clientId, log);

@@ -27,6 +27,7 @@ import { compilePlan, DEFAULT_PLAN_DOCUMENT } from '../../src/rating/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 import { WalletStore } from '../../src/wallet/wallet-store.js';
+import { createRedis } from '../../src/wallet/redis-connection.js';
 import type { BenchResult } from './report.js';
 
 const RATE = 5_000;
@@ -58,8 +59,8 @@ function runSettings(database: string, prefix: string): Settings {
 async function serve(): Promise<void> {
   const settings = runSettings(process.env.BENCH_DATABASE ?? '', process.env.BENCH_PREFIX ?? '');
   const pool = createPool(settings.postgres.url, 4);
-  // As the processor builds it: auto-pipelining batches the answers of one tick.
-  const redis = new Redis(settings.redis.url, { enableAutoPipelining: true });
+  // As the processor builds it: the writes of one event-loop turn leave together.
+  const redis = createRedis(settings.redis.url, { maxRetriesPerRequest: null });
   const log = createLogger('warn');
   const app = buildServer({
     log,
