@@ -38,7 +38,7 @@ export type ReadinessCheck = () => Promise<void>;
 /** What the /v1 API needs; without it the server has only health, readiness and metrics. */
 export interface ApiDeps {
   readonly pool: pg.Pool;
-  /** The wallets' Redis connection (auto-pipelining on, so authorize reads in one round trip). */
+  /** The wallets' Redis connection (authorize reads over a duplicate of it, see GateReadConnection). */
   readonly redis: Redis;
   readonly wallets: WalletStore;
   readonly plan: CompiledPlan;

@@ -1,7 +1,7 @@
 // Stands up the HTTP API for one test file on the real stack: its own database (cloned from the
 // migrated template), Redis prefix and Kafka topics, a movable clock, an admin key, and a helper
 // that records usage the way the pipeline does (Lua, then the ledger, then afterCharges).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../../src/api/server.js';
@@ -15,6 +15,7 @@ import { compilePlan, type CompiledPlan, type PlanDocument } from '../../../src/
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { WalletStore } from '../../../src/wallet/wallet-store.js';
+import { createRedis } from '../../../src/wallet/redis-connection.js';
 import {
   createTestDatabase,
   randomId,
@@ -127,7 +128,7 @@ export class ApiHarness {
       options.redisUrl === undefined
         ? base
         : { ...base, redis: { ...base.redis, url: options.redisUrl } };
-    const redis = new Redis(settings.redis.url, { enableAutoPipelining: true });
+    const redis = createRedis(settings.redis.url);
     const kafka = createKafka(settings.kafka.brokers, 'api-test', createLogger('error'));
     await ensureTopics(kafka, settings.topics, 1);
     const h = new ApiHarness(
