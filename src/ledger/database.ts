@@ -10,6 +10,12 @@ export function createPool(url: string, max = 10): pg.Pool {
   // An idle connection that the server drops (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.
   pool.on('error', () => undefined);
+  // Nor may one dropped while checked out (mid-transaction), which pg reports as an 'error'
+  // event on the client with no listener (the pool listens only while it is idle). Its queries
+  // fail and their callers handle that; the pool discards the dead client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
