@@ -1,5 +1,6 @@
-// Appends one consumed batch's money movements to the ledger in a single transaction, with
-// batched `unnest` inserts. Idempotent: an event already recorded is skipped and reported, so
+// Appends one consumed chunk's money movements to the ledger in a single transaction, with
+// batched inserts (transfers and entries as one JSON document each, the rest by `unnest`).
+// Idempotent: an event already recorded is skipped and reported, so
 // the caller can tell Redis applied it twice. Amounts are integer micro-units.
 import type pg from 'pg';
 import { DependencyError, TollgateError } from '../errors/tollgate-error.js';
