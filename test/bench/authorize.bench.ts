@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,15 +76,35 @@ async function serve(): Promise<void> {
       producer: null,
     },
   });
+  // Time inside the server for each request (fastify has parsed it → the answer is written), to
+  // tell the server's own tail from what the client, the loopback and the scheduler add.
+  let inServerMs: number[] = [];
+  // Garbage-collection pauses, the usual source of a Node server's latency tail.
+  let gcPausesMs: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPausesMs.push(entry.duration);
+  }).observe({ entryTypes: ['gc'] });
+  const receivedAt = new WeakMap<object, bigint>();
+  app.addHook('onRequest', (req, _reply, done) => {
+    receivedAt.set(req, process.hrtime.bigint());
+    done();
+  });
+  app.addHook('onResponse', (req, _reply, done) => {
+    const at = receivedAt.get(req);
+    if (at !== undefined) inServerMs.push(Number(process.hrtime.bigint() - at) / 1e6);
+    done();
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   // The parent asks for the CPU time spent so far, to price a request in CPU regardless of what
-  // else the machine is running.
+  // else the machine is running, and for the in-server times since it last asked.
   process.on('message', () => {
     const { user, system } = process.cpuUsage();
-    process.send?.({ cpuMicros: user + system });
+    process.send?.({ cpuMicros: user + system, inServerMs, gcPausesMs });
+    inServerMs = [];
+    gcPausesMs = [];
   });
   const stop = () => {
     void app.close().then(async () => {
@@ -352,13 +373,29 @@ async function redisRoundTrips(url: string, key: string): Promise<Float64Array> 
   return times.slice(0, n).sort();
 }
 
-function serverCpuMicros(child: ChildProcess): Promise<number> {
+interface ServerReport {
+  /** CPU time the server process has spent so far. */
+  readonly cpuMicros: number;
+  /** Time inside the server of each request answered since the last report, sorted. */
+  readonly inServerMs: Float64Array;
+  /** Garbage-collection pauses since the last report, ms. */
+  readonly gcPausesMs: readonly number[];
+}
+
+function serverReport(child: ChildProcess): Promise<ServerReport> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('API server did not report its CPU')), 5_000);
-    child.once('message', (m: { cpuMicros: number }) => {
-      clearTimeout(timer);
-      resolve(m.cpuMicros);
-    });
+    child.once(
+      'message',
+      (m: { cpuMicros: number; inServerMs: number[]; gcPausesMs: number[] }) => {
+        clearTimeout(timer);
+        resolve({
+          cpuMicros: m.cpuMicros,
+          inServerMs: Float64Array.from(m.inServerMs).sort(),
+          gcPausesMs: m.gcPausesMs,
+        });
+      },
+    );
     child.send('cpu');
   });
 }
@@ -456,15 +493,17 @@ export async function benchAuthorize(): Promise<BenchResult> {
     await paced(port, health, RATE, WARMUP_REQUESTS);
 
     // The floor: the same server answering a constant, at the same rate.
-    let cpu = await serverCpuMicros(child);
+    let cpu = (await serverReport(child)).cpuMicros;
     const floor = await paced(port, health, RATE, RATE * BASELINE_SECONDS);
-    const floorCpu = (await serverCpuMicros(child)) - cpu;
+    const floorCpu = (await serverReport(child)).cpuMicros - cpu;
 
-    cpu = await serverCpuMicros(child);
+    cpu = (await serverReport(child)).cpuMicros;
     // Latency on shared cores depends on what else runs: the load beside the figures says how much.
     const loadBefore = os.loadavg()[0] ?? NaN;
     const atRate = await paced(port, authorize, RATE, RATE * RATE_SECONDS);
-    const rateCpu = (await serverCpuMicros(child)) - cpu;
+    const rateReport = await serverReport(child);
+    const rateCpu = rateReport.cpuMicros - cpu;
+    const inServer = rateReport.inServerMs;
 
     const ceiling = await closedLoop(port, authorize, CEILING_CONNECTIONS, CEILING_REQUESTS);
 
@@ -487,6 +526,15 @@ export async function benchAuthorize(): Promise<BenchResult> {
         'fixed rate: latency p99 (ms, from schedule)': round(percentile(late, 99)),
         'fixed rate: latency p99.9 (ms, from schedule)': round(percentile(late, 99.9)),
         'fixed rate: client send lag p99 (ms)': round(atRate.sendLagP99Ms),
+        'fixed rate: time inside the server p50 (ms)': round(percentile(inServer, 50)),
+        'fixed rate: time inside the server p99 (ms)': round(percentile(inServer, 99)),
+        'fixed rate: time inside the server p99.9 (ms)': round(percentile(inServer, 99.9)),
+        'fixed rate: server GC pauses (count)': rateReport.gcPausesMs.length,
+        'fixed rate: server GC pauses, longest (ms)': round(Math.max(0, ...rateReport.gcPausesMs)),
+        'fixed rate: server GC pauses, share of the time (%)': round(
+          (100 * rateReport.gcPausesMs.reduce((a, b) => a + b, 0)) / atRate.elapsedMs,
+          2,
+        ),
         'fixed rate: server CPU per request (µs)': Math.round(rateCpu / rtt.length),
         'fixed rate: client CPU per request (µs)': Math.round(atRate.clientCpuMicros),
         'floor, GET /healthz at the same rate: latency p50 (ms, from write)': round(
