@@ -1,7 +1,10 @@
-// Processes one consumed batch of one topic partition, in DESIGN.md's order: decode, validate,
-// rate, apply to the wallet (Redis Lua, idempotent), append to the ledger (one Postgres
-// transaction), and hand back the outputs to publish. The caller publishes them and only then
-// commits the offsets, so nothing is lost and nothing is applied twice.
+// Processes one chunk of consumed messages, in DESIGN.md's order, in three steps: `decode`
+// (decode and validate), `apply` (rate, and apply to the wallet: Redis Lua, idempotent) and
+// `record` (append to the ledger in one Postgres transaction, and hand back the outputs to
+// publish). The caller publishes them and only then commits the offsets, so nothing is lost and
+// nothing is applied twice. The caller may apply the next chunk while this one is recorded;
+// `record` then says which wallets the ledger proved wrong, and `forgetApplied` undoes the next
+// chunk's effects on them so it can be applied again (see ProcessorConsumer).
 import type pg from 'pg';
 import type { CompiledPlan } from '../rating/index.js';
 import { RatingError } from '../rating/index.js';
@@ -51,9 +54,28 @@ export interface ProcessorDeps {
 export interface BatchResult {
   readonly outputs: OutboundMessage[];
   readonly counts: Readonly<Record<string, number>>;
+  /**
+   * Wallets dropped from Redis after the ledger commit because Redis had applied again what the
+   * ledger already had: a chunk applied meanwhile applied its events to them on a wrong state.
+   */
+  readonly evicted: ReadonlySet<string>;
 }
 
-type Item =
+/** A chunk decoded and validated: nothing of it applied yet. */
+export interface DecodedChunk {
+  readonly items: readonly Item[];
+}
+
+/** A chunk applied to the wallets, not yet recorded in the ledger. */
+export interface PreparedChunk extends DecodedChunk {
+  readonly outcomes: ReadonlyMap<RawMessage, EventOutcome>;
+  readonly transfers: readonly TransferRecord[];
+  readonly holdsOpened: readonly HoldOpened[];
+  readonly holdsClosed: readonly HoldClosed[];
+  readonly refusals: readonly Refusal[];
+}
+
+export type Item =
   | {
       readonly raw: RawMessage;
       readonly state: 'dead';
@@ -83,16 +105,22 @@ export class BatchProcessor {
     return [...this.kindOfTopic.keys()];
   }
 
-  /** Runs the whole pipeline for `messages` (one topic partition, in offset order). */
-  async process(messages: readonly RawMessage[]): Promise<BatchResult> {
-    const { metrics } = this.deps;
-    const items = await Promise.all(messages.map((m) => this.decode(m)));
+  /** Decodes and validates `messages`; events of companies the ledger does not know are dead. */
+  async decode(messages: readonly RawMessage[]): Promise<DecodedChunk> {
+    const items = await Promise.all(messages.map((m) => this.decodeOne(m)));
     await this.checkCompanies(items);
+    return { items };
+  }
 
-    // Rate and apply. Every script of the chunk is issued at once, in offset order, on one
-    // connection: ioredis pipelines them and Redis runs them in that order, so each wallet sees
-    // its events in order without a round trip per event. Wallets are loaded first so that
-    // order holds; one lost mid-chunk is reloaded per event (order then best-effort).
+  /**
+   * Rates and applies a decoded chunk (in offset order within each partition) to the wallets.
+   * Every script of the chunk is issued at once, in offset order, on one connection: Redis runs
+   * them in that order, so each wallet sees its events in order without a round trip per event.
+   * Wallets are loaded first so that order holds; one lost mid-chunk is reloaded per event
+   * (order then best-effort).
+   */
+  async apply(chunk: DecodedChunk): Promise<PreparedChunk> {
+    const { items } = chunk;
     const valid = items.filter((i): i is Item & { state: 'valid' } => i.state === 'valid');
     await this.deps.wallets.ensureLoaded([...new Set(valid.map((i) => i.input.event.company_id))]);
     const outcomes = new Map<RawMessage, EventOutcome>();
@@ -100,7 +128,6 @@ export class BatchProcessor {
     const charged = await Promise.all(valid.map((item) => this.charge(item.input, gate)));
     valid.forEach((item, n) => outcomes.set(item.raw, charged[n] as EventOutcome));
 
-    // Append to the ledger.
     const transfers: TransferRecord[] = [];
     const holdsOpened: HoldOpened[] = [];
     const holdsClosed: HoldClosed[] = [];
@@ -112,7 +139,14 @@ export class BatchProcessor {
       } else if (o.type === 'hold') holdsOpened.push(o.hold);
       else if (o.type === 'refused') refusals.push(o.refusal);
     }
-    const endTimer = metrics.ledgerWriteSeconds.startTimer();
+    return { items, outcomes, transfers, holdsOpened, holdsClosed, refusals };
+  }
+
+  /** Appends a prepared chunk to the ledger (one transaction) and returns its outputs. */
+  async record(chunk: PreparedChunk): Promise<BatchResult> {
+    const { transfers, holdsOpened, holdsClosed, refusals } = chunk;
+    const outcomes = new Map(chunk.outcomes);
+    const endTimer = this.deps.metrics.ledgerWriteSeconds.startTimer();
     let written;
     try {
       written = await writeLedgerBatch(this.deps.pool, {
@@ -126,18 +160,7 @@ export class BatchProcessor {
         // Redis handed out sequence numbers the ledger already has (it lost state the ledger
         // kept). Rebuild those wallets from the ledger and forget this batch's applications to
         // them: nothing of the batch was recorded, so its redelivery must apply it afresh.
-        for (const c of err.companyIds) {
-          await this.deps.wallets.evict(c);
-          const mine = transfers.filter((t) => t.companyId === c);
-          await this.deps.wallets.forget(
-            c,
-            [
-              ...mine.map((t) => t.eventId),
-              ...holdsOpened.filter((h) => h.companyId === c).map((h) => h.eventId),
-            ],
-            mine.flatMap((t) => (t.callId === undefined ? [] : [t.callId])),
-          );
-        }
+        await this.forgetApplied(chunk, new Set(err.companyIds));
         this.deps.log.warn(
           { companies: err.companyIds },
           'wallet diverged from ledger; rebuilt from ledger',
@@ -165,6 +188,11 @@ export class BatchProcessor {
       }
     }
     for (const c of evict) await this.deps.wallets.evict(c);
+    if (evict.size > 0)
+      this.deps.log.warn(
+        { companies: [...evict] },
+        'wallet applied again what the ledger already had; rebuilt from ledger',
+      );
     // A start redelivered after its call was charged (its markers lost) placed a hold again.
     for (const h of written.holdsOfChargedCalls)
       await this.deps.wallets.releaseHold(h.companyId, h.callId);
@@ -175,10 +203,32 @@ export class BatchProcessor {
       await this.deps.afterCommit([...chargedCompanies]);
     }
 
-    return this.collectOutputs(items, outcomes);
+    return { ...this.collectOutputs(chunk.items, outcomes), evicted: evict };
   }
 
-  private async decode(raw: RawMessage): Promise<Item> {
+  /**
+   * Undoes an unrecorded chunk's effects on the wallets of `companyIds`, whether or not applying
+   * it finished: drops the wallets (the next operation rebuilds them from the ledger) and forgets
+   * that the chunk's events were applied to them, so that applying them again applies them
+   * afresh. It forgets the markers of every event of the chunk for those wallets, applied or
+   * not: forgetting too much is safe (the ledger refuses what it already has, and the wallet is
+   * rebuilt again), forgetting too little is not.
+   */
+  async forgetApplied(chunk: DecodedChunk, companyIds: ReadonlySet<string>): Promise<void> {
+    for (const c of companyIds) {
+      await this.deps.wallets.evict(c);
+      const eventIds: string[] = [];
+      const callIds: string[] = [];
+      for (const item of chunk.items) {
+        if (item.state !== 'valid' || item.input.event.company_id !== c) continue;
+        eventIds.push(item.input.event.event_id);
+        if (item.input.kind === 'call_ended') callIds.push(item.input.event.call_id);
+      }
+      await this.deps.wallets.forget(c, eventIds, callIds);
+    }
+  }
+
+  private async decodeOne(raw: RawMessage): Promise<Item> {
     const dead = (
       reason: string,
       detail: string,
@@ -295,7 +345,7 @@ export class BatchProcessor {
   private collectOutputs(
     items: readonly Item[],
     outcomes: ReadonlyMap<RawMessage, EventOutcome>,
-  ): BatchResult {
+  ): Omit<BatchResult, 'evicted'> {
     const { topics, metrics } = this.deps;
     const outputs: OutboundMessage[] = [];
     const counts: Record<string, number> = {};
