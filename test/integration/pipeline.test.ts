@@ -447,4 +447,62 @@ describe('metering pipeline', () => {
       await app.metrics.registry.getSingleMetricAsString('tollgate_wallet_drift_micros'),
     ).toContain(`company="${flushy}"} 7`);
   });
+  it('applies the next chunk again when the ledger proves its wallet wrong while it was applied', async () => {
+    // Chunks of two, so the redelivered pair and the new events are separate chunks of one round:
+    // the second is applied to the wallet while the first is recorded.
+    const settings = testSettings(db.url, { ratePlanPath: plan, batchMaxEvents: 2 });
+    const small = await startProcessor(settings, { http: false, sweepIntervalMs: 60_000 });
+    const smallProducer = new EventProducer(
+      small.kafka,
+      new EventCodec(settings.schemaRegistryUrl),
+      settings.topics.callsStarted.replace('calls.started', ''),
+    );
+    await smallProducer.connect();
+    try {
+      const lossy = await company('lossy');
+      const sms = (id: string) => ({
+        event_id: id,
+        company_id: lossy,
+        occurred_at: t0,
+        message_id: id,
+        channel: 'sms',
+        number: '+442071838750',
+        segments: 1,
+      });
+      await smallProducer.send('wallet.commands', [topUp(lossy, 5_000_000)]);
+      const first = [sms(randomId('old-')), sms(randomId('old-'))];
+      await smallProducer.send('messages.sent', first);
+      await waitForCaughtUp(
+        small.kafka,
+        settings.kafka.groupId,
+        Object.values(settings.topics).slice(0, 4) as string[],
+      );
+
+      // The two messages' markers are lost (expired, say) while the wallet stays: when they are
+      // delivered again, Redis applies them a second time and the ledger, which has them, says
+      // so after the commit. The wallet is then rebuilt, and the new messages, applied meanwhile
+      // to the wrong balance, must be applied again.
+      const keys = small.wallets.keys(lossy);
+      await small.redis.del(...first.map((e) => keys.event(e.event_id)));
+      const fresh = Array.from({ length: 4 }, () => sms(randomId('new-')));
+      await smallProducer.send('messages.sent', [...first, ...fresh]);
+      await waitForCaughtUp(
+        small.kafka,
+        settings.kafka.groupId,
+        Object.values(settings.topics).slice(0, 4) as string[],
+      );
+
+      const rows = await db.pool.query<{ n: number }>(
+        'select count(*)::int as n from ledger_transfers where company_id = $1',
+        [lossy],
+      );
+      expect(rows.rows[0]?.n).toBe(1 + 2 + 4);
+      expect((await chainFaults(db.pool)).filter((f) => f.companyId === lossy)).toEqual([]);
+      expect(await ledgerBalance(lossy)).toBe(5_000_000 - 6 * 40_000);
+      expect((await small.wallets.view(lossy)).balanceMicros).toBe(5_000_000 - 6 * 40_000);
+    } finally {
+      await smallProducer.disconnect();
+      await small.stop();
+    }
+  });
 });
