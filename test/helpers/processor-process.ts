@@ -52,10 +52,14 @@ export class ProcessorProcess {
       TOLLGATE_BATCH_MAX_EVENTS: String(s.batchMaxEvents),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=64', '--import', 'tsx', 'src/cli/main.ts', 'start'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.starts++;
     this.output = '';
