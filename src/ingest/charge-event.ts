@@ -145,7 +145,7 @@ async function endCall(ctx: ChargeContext, e: CallEnded): Promise<EventOutcome> 
     destination: e.number,
     startTime: startedAt,
     durationSeconds: e.duration_seconds,
-    ...(e.provider_cost_micros === undefined ? {} : { providerCostMicros: e.provider_cost_micros }),
+    providerCostMicros: e.provider_cost_micros,
   };
   const priced = rate(ctx.plan, usage);
   const cost = priced.costMicros;
@@ -195,10 +195,10 @@ async function chargeMessage(ctx: ChargeContext, e: MessageSent): Promise<EventO
   const usage: Usage = {
     channel: e.channel,
     startTime: e.occurred_at,
-    ...(e.number === undefined ? {} : { destination: e.number }),
-    ...(e.segments === undefined ? {} : { segments: e.segments }),
-    ...(e.body === undefined ? {} : { body: e.body }),
-    ...(e.provider_cost_micros === undefined ? {} : { providerCostMicros: e.provider_cost_micros }),
+    destination: e.number,
+    segments: e.segments,
+    body: e.body,
+    providerCostMicros: e.provider_cost_micros,
   };
   const priced = rate(ctx.plan, usage);
   const cost = priced.costMicros;

@@ -88,6 +88,16 @@ export type Item =
 
 const holdGraceMs = 10 * 60 * 1000;
 
+/** A message that will be dead-lettered, and why. */
+function dead(
+  raw: RawMessage,
+  reason: string,
+  detail: string,
+  extra: { eventId?: string; companyId?: string } = {},
+): Item {
+  return { raw, state: 'dead', reason, detail, ...extra };
+}
+
 export class BatchProcessor {
   private readonly kindOfTopic: ReadonlyMap<string, InputKind>;
   private readonly knownCompanies = new Map<string, Company>();
@@ -229,30 +239,21 @@ export class BatchProcessor {
   }
 
   private async decodeOne(raw: RawMessage): Promise<Item> {
-    const dead = (
-      reason: string,
-      detail: string,
-      extra: { eventId?: string; companyId?: string } = {},
-    ): Item => ({
-      raw,
-      state: 'dead',
-      reason,
-      detail,
-      ...extra,
-    });
     if (raw.value !== null && raw.value.length > this.deps.maxPayloadBytes) {
       return dead(
+        raw,
         'oversized_payload',
         `${raw.value.length} bytes exceeds ${this.deps.maxPayloadBytes}`,
       );
     }
     const kind = this.kindOfTopic.get(raw.topic);
-    if (kind === undefined) return dead('unknown_topic', `no input kind for topic ${raw.topic}`);
+    if (kind === undefined)
+      return dead(raw, 'unknown_topic', `no input kind for topic ${raw.topic}`);
     let value: unknown;
     try {
       value = (await this.deps.codec.decode(raw.value)).value;
     } catch (err) {
-      if (err instanceof InvalidInputError) return dead(err.code, err.message);
+      if (err instanceof InvalidInputError) return dead(raw, err.code, err.message);
       throw err; // registry unreachable: retriable, the batch is redelivered
     }
     try {
@@ -260,7 +261,7 @@ export class BatchProcessor {
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
       const v = (value ?? {}) as Record<string, unknown>;
-      return dead(err.code, err.message, {
+      return dead(raw, err.code, err.message, {
         ...(typeof v.event_id === 'string' ? { eventId: v.event_id } : {}),
         ...(typeof v.company_id === 'string' ? { companyId: v.company_id } : {}),
       });
@@ -358,29 +359,31 @@ export class BatchProcessor {
       const key = `${topic}\u0000${result}`;
       consumed.set(key, (consumed.get(key) ?? 0) + 1);
     };
+    // One dead letter, whether decoding or charging refused the event.
+    const deadLetter = (
+      raw: RawMessage,
+      reason: string,
+      detail: string,
+      eventId?: string,
+      companyId?: string,
+    ) => {
+      outputs.push(
+        deadLetterMessage(topics.dlq, {
+          source: { topic: raw.topic, partition: raw.partition, offset: raw.offset },
+          originalBase64: raw.value?.toString('base64') ?? '',
+          originalKey: raw.key?.toString('utf8'),
+          reason,
+          detail,
+          eventId,
+          companyId,
+        }),
+      );
+      metrics.dlq.inc({ reason });
+      count(raw.topic, 'dead_lettered');
+    };
     for (const item of items) {
-      // One dead letter, whether decoding or charging refused the event.
-      const deadLetter = (reason: string, detail: string, eventId?: string, companyId?: string) => {
-        outputs.push(
-          deadLetterMessage(topics.dlq, {
-            source: {
-              topic: item.raw.topic,
-              partition: item.raw.partition,
-              offset: item.raw.offset,
-            },
-            originalBase64: item.raw.value?.toString('base64') ?? '',
-            originalKey: item.raw.key?.toString('utf8'),
-            reason,
-            detail,
-            eventId,
-            companyId,
-          }),
-        );
-        metrics.dlq.inc({ reason });
-        count(item.raw.topic, 'dead_lettered');
-      };
       if (item.state === 'dead') {
-        deadLetter(item.reason, item.detail, item.eventId, item.companyId);
+        deadLetter(item.raw, item.reason, item.detail, item.eventId, item.companyId);
         continue;
       }
       const o = outcomes.get(item.raw);
@@ -388,7 +391,7 @@ export class BatchProcessor {
       if (o === undefined) continue;
       switch (o.type) {
         case 'dead_letter':
-          deadLetter(o.reason, o.detail, event.event_id, event.company_id);
+          deadLetter(item.raw, o.reason, o.detail, event.event_id, event.company_id);
           break;
         case 'refused':
           outputs.push(cutOffMessage(topics.callsControl, o.cutOff));

@@ -73,6 +73,8 @@ export interface WalletView {
 
 export class WalletStore {
   private readonly redis: Redis & WalletCommands;
+  /** Key names per company, built once (every event needs them). Bounded: emptied when full. */
+  private readonly keysOf = new Map<string, WalletKeys>();
 
   constructor(
     redis: Redis,
@@ -86,7 +88,13 @@ export class WalletStore {
   }
 
   keys(companyId: string): WalletKeys {
-    return walletKeys(this.prefix, companyId);
+    let keys = this.keysOf.get(companyId);
+    if (keys === undefined) {
+      if (this.keysOf.size >= 100_000) this.keysOf.clear();
+      keys = walletKeys(this.prefix, companyId);
+      this.keysOf.set(companyId, keys);
+    }
+    return keys;
   }
 
   /** Signed credit (positive) or debit (negative). `floor` refuses to go below zero available. */
