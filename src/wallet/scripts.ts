@@ -1,6 +1,7 @@
-// Loads the wallet's Lua scripts (one file per atomic operation, `<name>-<numberOfKeys>.lua`),
-// inlines `--@include <name>` fragments from lua/includes, and registers each with ioredis
-// `defineCommand`, which runs them by SHA and reloads them after a Redis restart.
+// Loads the wallet's Lua scripts (one file per atomic operation, `<name>-<numberOfKeys>.lua`, or
+// `<name>-n.lua` when the caller passes the number of keys first), inlines `--@include <name>`
+// fragments from lua/includes, and registers each with ioredis `defineCommand`, which runs them
+// by SHA and reloads them after a Redis restart.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
@@ -9,7 +10,8 @@ const luaDir = fileURLToPath(new URL('./lua/', import.meta.url));
 
 export interface LuaScript {
   readonly name: string;
-  readonly numberOfKeys: number;
+  /** Undefined: the caller passes the number of keys as the first argument. */
+  readonly numberOfKeys: number | undefined;
   readonly lua: string;
 }
 
@@ -21,12 +23,12 @@ function inline(source: string): string {
 
 export function readScripts(): LuaScript[] {
   return readdirSync(luaDir)
-    .filter((f) => /^\w+-\d+\.lua$/.test(f))
+    .filter((f) => /^\w+-(\d+|n)\.lua$/.test(f))
     .map((file) => {
-      const [, name, keys] = /^(\w+)-(\d+)\.lua$/.exec(file) ?? [];
+      const [, name, keys] = /^(\w+)-(\d+|n)\.lua$/.exec(file) ?? [];
       return {
         name: name ?? file,
-        numberOfKeys: Number(keys),
+        numberOfKeys: keys === 'n' ? undefined : Number(keys),
         lua: inline(readFileSync(luaDir + file, 'utf8')),
       };
     });
@@ -38,6 +40,9 @@ let cached: LuaScript[] | undefined;
 export function defineWalletCommands(redis: Redis): void {
   cached ??= readScripts();
   for (const s of cached) {
-    redis.defineCommand(s.name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+    redis.defineCommand(
+      s.name,
+      s.numberOfKeys === undefined ? { lua: s.lua } : { numberOfKeys: s.numberOfKeys, lua: s.lua },
+    );
   }
 }

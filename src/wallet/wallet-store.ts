@@ -32,6 +32,18 @@ interface WalletCommands {
   releaseHold(wallet: string, holds: string, callId: string): Promise<number>;
   extendHold(...args: (string | number)[]): Promise<Reply>;
   loadWallet(...args: string[]): Promise<number>;
+  applyBatch(numberOfKeys: number, ...keysThenArgs: string[]): Promise<Reply[]>;
+}
+
+/** One event's operation waiting for its wallet's next batch (see `queue`). */
+interface QueuedOperation {
+  /** Its keys after the wallet and holds hashes, and its letter and arguments (applyBatch). */
+  readonly keys: readonly string[];
+  readonly args: readonly string[];
+  /** The same operation as its own script, for a batch of one or a batch Redis refused. */
+  readonly alone: () => Promise<Reply>;
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 const NOT_LOADED = -1;
@@ -73,6 +85,9 @@ export interface WalletView {
 
 export class WalletStore {
   private readonly redis: Redis & WalletCommands;
+  /** Operations of this event-loop turn, by company: sent as one script run per wallet. */
+  private queued = new Map<string, QueuedOperation[]>();
+  private flushQueued = false;
   /** Key names per company, built once (every event needs them). Bounded: emptied when full. */
   private readonly keysOf = new Map<string, WalletKeys>();
 
@@ -105,13 +120,12 @@ export class WalletStore {
     floor: boolean,
   ): Promise<MoneyMovement> {
     const k = this.keys(companyId);
+    const marker = k.event(eventId);
+    const amount = int(amountMicros);
+    const floorFlag = floor ? '1' : '0';
     const r = await this.withLoaded(companyId, () =>
-      this.redis.applyCredit(
-        k.wallet,
-        k.event(eventId),
-        int(amountMicros),
-        floor ? '1' : '0',
-        this.markerTtlSeconds,
+      this.queue(companyId, [marker], ['c', amount, floorFlag], () =>
+        this.redis.applyCredit(k.wallet, marker, amount, floorFlag, this.markerTtlSeconds),
       ),
     );
     const code = Number(r[0]);
@@ -132,16 +146,22 @@ export class WalletStore {
     minimumMicros: number,
   ): Promise<HoldOutcome> {
     const k = this.keys(companyId);
+    const marker = k.event(eventId);
+    const ended = callEndedKey(k, callId);
+    const wanted = int(wantedMicros);
+    const minimum = int(minimumMicros);
     const r = await this.withLoaded(companyId, () =>
-      this.redis.reserveHold(
-        k.wallet,
-        k.holds,
-        k.event(eventId),
-        callEndedKey(k, callId),
-        callId,
-        int(wantedMicros),
-        int(minimumMicros),
-        this.markerTtlSeconds,
+      this.queue(companyId, [marker, ended], ['r', callId, wanted, minimum], () =>
+        this.redis.reserveHold(
+          k.wallet,
+          k.holds,
+          marker,
+          ended,
+          callId,
+          wanted,
+          minimum,
+          this.markerTtlSeconds,
+        ),
       ),
     );
     const code = Number(r[0]);
@@ -174,16 +194,21 @@ export class WalletStore {
     costMicros: number,
   ): Promise<Settlement> {
     const k = this.keys(companyId);
+    const marker = k.event(eventId);
+    const ended = callEndedKey(k, callId);
+    // Signed, so a free call sends "0": Redis refuses "-0" as an integer.
+    const delta = int(-costMicros);
     const r = await this.withLoaded(companyId, () =>
-      this.redis.settleCall(
-        k.wallet,
-        k.holds,
-        k.event(eventId),
-        callEndedKey(k, callId),
-        callId,
-        // Signed, so a free call sends "0": Redis refuses "-0" as an integer.
-        int(-costMicros),
-        this.markerTtlSeconds,
+      this.queue(companyId, [marker, ended], ['s', callId, delta], () =>
+        this.redis.settleCall(
+          k.wallet,
+          k.holds,
+          marker,
+          ended,
+          callId,
+          delta,
+          this.markerTtlSeconds,
+        ),
       ),
     );
     const code = Number(r[0]);
@@ -289,6 +314,72 @@ export class WalletStore {
     const k = this.keys(companyId);
     const keys = [...eventIds.map((e) => k.event(e)), ...callIds.map((c) => callEndedKey(k, c))];
     if (keys.length > 0) await this.redis.del(...keys);
+  }
+
+  /**
+   * Runs an event's operation with the other operations on the same wallet issued in this
+   * event-loop turn, as one applyBatch script run in the order they were issued (a command per
+   * event costs Redis and ioredis more than most operations themselves). Each operation keeps
+   * its own reply. If Redis refuses the batch, each operation runs as its own script instead, in
+   * order: those the batch had applied return their stored outcome, so nothing applies twice.
+   */
+  private queue(
+    companyId: string,
+    keys: readonly string[],
+    args: readonly string[],
+    alone: () => Promise<Reply>,
+  ): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      let ops = this.queued.get(companyId);
+      if (ops === undefined) {
+        ops = [];
+        this.queued.set(companyId, ops);
+      }
+      ops.push({ keys, args, alone, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const queued = this.queued;
+    this.queued = new Map();
+    this.flushQueued = false;
+    for (const [companyId, ops] of queued) {
+      const [only] = ops;
+      if (ops.length === 1 && only !== undefined) {
+        only.alone().then(only.resolve, only.reject);
+        continue;
+      }
+      const k = this.keys(companyId);
+      const keys = [k.wallet, k.holds];
+      const args = [String(this.markerTtlSeconds)];
+      for (const op of ops) {
+        keys.push(...op.keys);
+        args.push(...op.args);
+      }
+      this.redis.applyBatch(keys.length, ...keys, ...args).then(
+        (replies) => {
+          ops.forEach((op, n) => {
+            const reply = replies[n];
+            if (reply === undefined)
+              op.reject(new TollgateError('wallet_script', 'batch reply short'));
+            else op.resolve(reply);
+          });
+        },
+        (err: unknown) => {
+          if (!(err instanceof Error && err.name === 'ReplyError')) {
+            for (const op of ops) op.reject(err);
+            return;
+          }
+          void (async () => {
+            for (const op of ops) await op.alone().then(op.resolve, op.reject);
+          })();
+        },
+      );
+    }
   }
 
   private async withLoaded(companyId: string, run: () => Promise<Reply>): Promise<Reply> {

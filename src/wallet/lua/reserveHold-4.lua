@@ -20,42 +20,6 @@
           already holds (hold = existing amount)
 ]]
 --@include walletKeys
+--@include walletOps
 
-local seen = replay(KEYS[3])
-if seen then return seen end
-if redis.call('HEXISTS', KEYS[1], 'seq') == 0 then return {NOT_LOADED} end
-
-local ttl = tonumber(ARGV[4])
-local bal = tonumber(redis.call('HGET', KEYS[1], 'bal'))
-local held = tonumber(redis.call('HGET', KEYS[1], 'held') or '0')
-local available = bal - held
-if available < 0 then available = 0 end
-
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  local out = {'3', '0', int(available)}
-  remember(KEYS[3], ttl, out)
-  return {3, out[2], out[3]}
-end
-local existing = redis.call('HGET', KEYS[2], ARGV[1])
-if existing then
-  local out = {'3', existing, int(available)}
-  remember(KEYS[3], ttl, out)
-  return {3, out[2], out[3]}
-end
-
-local minimum = tonumber(ARGV[3])
-if available < minimum or available <= 0 then
-  local out = {'2', '0', int(available)}
-  remember(KEYS[3], ttl, out)
-  return {2, out[2], out[3]}
-end
-
-local wanted = tonumber(ARGV[2])
-local hold = wanted
-if hold > available then hold = available end
-local holdText = int(hold)
-redis.call('HSET', KEYS[2], ARGV[1], holdText)
-redis.call('HINCRBY', KEYS[1], 'held', holdText)
-local out = {'1', holdText, int(available)}
-remember(KEYS[3], ttl, out)
-return {1, out[2], out[3]}
+return reserveHold(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4])

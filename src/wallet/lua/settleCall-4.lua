@@ -17,22 +17,6 @@
           -4 this call was already settled by another event
 ]]
 --@include walletKeys
+--@include walletOps
 
-local seen = replay(KEYS[3])
-if seen then return seen end
-if redis.call('HEXISTS', KEYS[1], 'seq') == 0 then return {NOT_LOADED} end
-if redis.call('EXISTS', KEYS[4]) == 1 then return {DUPLICATE_CALL_END} end
-
-local ttl = tonumber(ARGV[3])
-local hold = redis.call('HGET', KEYS[2], ARGV[1]) or '0'
-if hold ~= '0' then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('HINCRBY', KEYS[1], 'held', '-' .. hold)
-end
-local balanceAfter = redis.call('HINCRBY', KEYS[1], 'bal', ARGV[2])
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local heldAfter = redis.call('HGET', KEYS[1], 'held') or '0'
-redis.call('SET', KEYS[4], '1', 'EX', ttl)
-local out = {int(seq), int(balanceAfter), heldAfter, hold}
-remember(KEYS[3], ttl, out)
-return {1, out[1], out[2], out[3], out[4]}
+return settleCall(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
