@@ -349,6 +349,16 @@ export async function benchPipeline(events = 100_000): Promise<BenchResult> {
     };
   } finally {
     await pool.end();
+    // The run's wallets and event markers: left for their TTL (days), millions of keys would
+    // make Redis slower at every later run.
+    const redis = new Redis(settings.redis.url);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${tag}:*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
     const admin = kafka.admin();
     await admin.connect();
     await admin

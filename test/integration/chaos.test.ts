@@ -145,6 +145,8 @@ describe('failure model', () => {
   const runs: Run[] = [];
   afterAll(async () => {
     for (const r of runs) {
+      // Its markers would otherwise stay for their TTL (days) and slow every later run.
+      await flushWallets(r.redis, r.settings.redis.prefix);
       r.redis.disconnect();
       await r.db.drop();
     }
