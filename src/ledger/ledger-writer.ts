@@ -1,7 +1,8 @@
-// Appends one consumed chunk's money movements to the ledger in a single transaction, with
-// batched inserts (transfers and entries as one JSON document each, the rest by `unnest`).
-// Idempotent: an event already recorded is skipped and reported, so
-// the caller can tell Redis applied it twice. Amounts are integer micro-units.
+// Appends one consumed chunk's money movements to the ledger in a single transaction: one
+// statement writes the transfers and both entry lines of each from one JSON document, one
+// places the holds, one closes them, one records refusals (the last three by `unnest`).
+// Idempotent: an event already recorded is skipped and reported, so the caller can tell Redis
+// applied it twice. Amounts are integer micro-units.
 import type pg from 'pg';
 import { DependencyError, TollgateError } from '../errors/tollgate-error.js';
 
@@ -154,76 +155,73 @@ async function writeInTransaction(
   client: pg.PoolClient,
   batch: LedgerBatch,
 ): Promise<LedgerWriteResult> {
+  const alreadyRecorded = new Set<string>();
   const duplicateCallCharges = new Set<string>();
-  const callTransfers = batch.transfers.filter((t) => t.callId !== undefined);
-  if (callTransfers.length > 0) {
-    const charged = await client.query<{ company_id: string; call_id: string; event_id: string }>(
-      `select t.company_id, t.call_id, t.event_id
-         from ledger_transfers t
-         join unnest($1::text[], $2::text[]) as c(company_id, call_id) using (company_id, call_id)`,
-      [callTransfers.map((t) => t.companyId), callTransfers.map((t) => t.callId)],
-    );
-    const chargedBy = new Map(
-      charged.rows.map((r) => [`${r.company_id}\u0000${r.call_id}`, r.event_id]),
-    );
-    for (const t of callTransfers) {
-      const by = chargedBy.get(`${t.companyId}\u0000${t.callId}`);
-      if (by !== undefined && by !== t.eventId) duplicateCallCharges.add(t.eventId);
+  // An event id twice in one chunk (a producer's retry) is recorded once: the later copy is a
+  // replay of the first.
+  const transfers: TransferRecord[] = [];
+  const ids = new Set<string>();
+  for (const t of batch.transfers) {
+    if (ids.has(t.eventId)) alreadyRecorded.add(t.eventId);
+    else {
+      ids.add(t.eventId);
+      transfers.push(t);
     }
   }
-  const transfers = batch.transfers.filter((t) => !duplicateCallCharges.has(t.eventId));
 
-  const inserted = new Set<string>();
   if (transfers.length > 0) {
-    const res = await client.query<{ event_id: string }>(
-      `insert into ledger_transfers
-         (event_id, company_id, kind, wallet_seq, call_id, amount_micros, balance_after_micros, occurred_at)
-       select r->>0, r->>1, r->>2, (r->>3)::bigint, r->>4, (r->>5)::bigint, (r->>6)::bigint,
-              (r->>7)::timestamptz
-         from jsonb_array_elements($1::jsonb) as r
-       on conflict (event_id) do nothing
-       returning event_id`,
-      [
-        JSON.stringify(
-          transfers.map((t) => [
-            t.eventId,
-            t.companyId,
-            t.kind,
-            t.seq,
-            t.callId ?? null,
-            t.amountMicros,
-            t.balanceAfterMicros,
-            iso(t.occurredAt),
-          ]),
-        ),
-      ],
-    );
-    for (const r of res.rows) inserted.add(r.event_id);
+    const rows = transferRows(transfers);
+    // Fast path: a plain insert, which checks each unique key once, as it inserts. A conflict
+    // (a replay, a call already charged, a sequence clash) undoes it, and the chunk is written
+    // again skipping whatever conflicts, then each skipped transfer is told apart.
+    await client.query('savepoint transfers');
+    let res: pg.QueryResult<{ event_id: string }>;
+    try {
+      res = await client.query<{ event_id: string }>(insertTransfersSql(''), [rows]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await client.query('rollback to savepoint transfers');
+      res = await client.query<{ event_id: string }>(insertTransfersSql('on conflict do nothing'), [
+        rows,
+      ]);
+    }
+    if (res.rows.length < transfers.length) {
+      const inserted = new Set(res.rows.map((r) => r.event_id));
+      const skipped = transfers.filter((t) => !inserted.has(t.eventId));
+      const clashes = await classifySkipped(client, skipped, alreadyRecorded, duplicateCallCharges);
+      if (clashes.length > 0) {
+        throw new LedgerDivergenceError(
+          [...new Set(batch.transfers.map((t) => t.companyId))],
+          new Error(`wallet_seq already recorded, events ${clashes.join(', ')}`),
+        );
+      }
+    }
   }
-  const fresh = transfers.filter((t) => inserted.has(t.eventId));
-  if (fresh.length > 0) await insertEntries(client, fresh);
 
   let holdsOfChargedCalls: HoldOpened[] = [];
   if (batch.holdsOpened.length > 0) {
     const h = batch.holdsOpened;
+    // A start redelivered after its call was charged must not reopen the hold: such holds are
+    // reported (the caller releases them in Redis) and not inserted. One look-up per hold.
     const charged = await client.query<{ company_id: string; call_id: string }>(
-      `select t.company_id, t.call_id from ledger_transfers t
-         join unnest($1::text[], $2::text[]) as c(company_id, call_id) using (company_id, call_id)`,
-      [h.map((x) => x.companyId), h.map((x) => x.callId)],
-    );
-    const done = new Set(charged.rows.map((r) => `${r.company_id}\u0000${r.call_id}`));
-    holdsOfChargedCalls = h.filter((x) => done.has(`${x.companyId}\u0000${x.callId}`));
-    await client.query(
-      `insert into call_holds
-         (company_id, call_id, event_id, amount_micros, covered_seconds, started_at, expires_at, channel, number)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::timestamptz[],
-                            $7::timestamptz[], $8::text[], $9::text[])
-                  as h(company_id, call_id, event_id, amount_micros, covered_seconds, started_at, expires_at,
-                       channel, number)
-        -- A start redelivered after its call was charged must not reopen the hold.
-        where not exists (select 1 from ledger_transfers t
-                           where t.company_id = h.company_id and t.call_id = h.call_id)
-       on conflict do nothing`,
+      `with h as materialized (
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[],
+                              $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
+                    as h(company_id, call_id, event_id, amount_micros, covered_seconds, started_at,
+                         expires_at, channel, number)),
+       charged as materialized (
+         select h.company_id, h.call_id from h
+          where exists (select 1 from ledger_transfers t
+                         where t.company_id = h.company_id and t.call_id = h.call_id)),
+       placed as (
+         insert into call_holds
+           (company_id, call_id, event_id, amount_micros, covered_seconds, started_at, expires_at,
+            channel, number)
+         select * from h
+          where not exists (select 1 from charged c
+                             where c.company_id = h.company_id and c.call_id = h.call_id)
+         on conflict do nothing)
+       select company_id, call_id from charged`,
       [
         h.map((x) => x.companyId),
         h.map((x) => x.callId),
@@ -236,6 +234,8 @@ async function writeInTransaction(
         h.map((x) => x.number),
       ],
     );
+    const done = new Set(charged.rows.map((r) => `${r.company_id}\u0000${r.call_id}`));
+    holdsOfChargedCalls = h.filter((x) => done.has(`${x.companyId}\u0000${x.callId}`));
   }
   if (batch.holdsClosed.length > 0) {
     const h = batch.holdsClosed;
@@ -264,74 +264,143 @@ async function writeInTransaction(
       ],
     );
   }
-
-  const alreadyRecorded = new Set(
-    transfers.filter((t) => !inserted.has(t.eventId)).map((t) => t.eventId),
-  );
   return { alreadyRecorded, duplicateCallCharges, holdsOfChargedCalls };
 }
 
-/** Two lines per transfer: the wallet's, with details and balance-after, and its counterpart. */
-async function insertEntries(
+/**
+ * Why each transfer of `skipped` was not inserted: its call already charged under another event
+ * id (added to `duplicateCallCharges`), or the event already recorded (`alreadyRecorded`).
+ * Returns the rest, whose only possible conflict is their wallet_seq: Redis and the ledger
+ * diverged.
+ */
+async function classifySkipped(
   client: pg.PoolClient,
-  transfers: readonly TransferRecord[],
-): Promise<void> {
-  // One JSON document of rows rather than 25 array parameters: JSON.stringify builds it in one
-  // native pass, where pg's array literals cost far more CPU and garbage per value.
+  skipped: readonly TransferRecord[],
+  alreadyRecorded: Set<string>,
+  duplicateCallCharges: Set<string>,
+): Promise<string[]> {
+  const res = await client.query<{
+    event_id: string;
+    recorded: boolean;
+    charged_by: string | null;
+  }>(
+    `select x.event_id,
+            exists (select 1 from ledger_transfers t where t.event_id = x.event_id) as recorded,
+            (select c.event_id from ledger_transfers c
+              where c.company_id = x.company_id and c.call_id = x.call_id) as charged_by
+       from unnest($1::text[], $2::text[], $3::text[]) as x(event_id, company_id, call_id)`,
+    [
+      skipped.map((t) => t.eventId),
+      skipped.map((t) => t.companyId),
+      skipped.map((t) => t.callId ?? null),
+    ],
+  );
+  const clashes: string[] = [];
+  for (const r of res.rows) {
+    if (r.charged_by !== null && r.charged_by !== r.event_id) duplicateCallCharges.add(r.event_id);
+    else if (r.recorded) alreadyRecorded.add(r.event_id);
+    else clashes.push(r.event_id);
+  }
+  return clashes;
+}
+
+/**
+ * One statement for the transfers and their two entry lines each: the wallet's, with details
+ * and balance-after, and its counterpart on the system account. Lines are written only for the
+ * transfers inserted, so a replay adds none. `onConflict` is empty on the fast path.
+ *
+ * Times come as epoch milliseconds: `ms * interval '1 ms'` is exact (ms × 1000 µs stays an
+ * integer below 2^53 for any plausible time) and cheaper for Postgres than parsing ISO text.
+ */
+const insertTransfersSql = (onConflict: string) => `
+  with r as materialized (
+    select r->>0 as event_id, r->>1 as company_id, r->>2 as kind, (r->>3)::bigint as wallet_seq,
+           r->>4 as call_id, (r->>5)::bigint as amount_micros,
+           (r->>6)::bigint as balance_after_micros,
+           timestamptz 'epoch' + (r->>7)::bigint * interval '1 ms' as occurred_at,
+           r->>8 as counter_account, r->>9 as description, r->>10 as channel,
+           r->>11 as campaign_id, r->>12 as application_id, r->>13 as manager_id,
+           r->>14 as manager_email, r->>15 as number, r->>16 as country, r->>17 as call_status,
+           timestamptz 'epoch' + (r->>18)::bigint * interval '1 ms' as call_started_at,
+           timestamptz 'epoch' + (r->>19)::bigint * interval '1 ms' as call_ended_at,
+           (r->>20)::int as duration_seconds, (r->>21)::int as billed_seconds,
+           (r->>22)::int as billed_units, (r->>23)::bigint as rate_micros,
+           (r->>24)::bigint as provider_cost_micros, (r->>25)::bigint as overrun_micros
+      from jsonb_array_elements($1::jsonb) as r),
+  t as (
+    insert into ledger_transfers
+      (event_id, company_id, kind, wallet_seq, call_id, amount_micros, balance_after_micros,
+       occurred_at)
+    select event_id, company_id, kind, wallet_seq, call_id, amount_micros, balance_after_micros,
+           occurred_at
+      from r
+    ${onConflict}
+    returning event_id),
+  lines as (
+    insert into ledger_entries
+      (event_id, company_id, account, amount_micros, balance_after_micros, kind, description,
+       occurred_at, channel, campaign_id, application_id, manager_id, manager_email, number,
+       country, call_id, call_status, call_started_at, call_ended_at, duration_seconds,
+       billed_seconds, billed_units, rate_micros, provider_cost_micros, overrun_micros)
+    select r.event_id, r.company_id, l.account, l.amount_micros, l.balance_after_micros, r.kind,
+           l.description, r.occurred_at, l.channel, l.campaign_id, l.application_id, l.manager_id,
+           l.manager_email, l.number, l.country, l.call_id, l.call_status, l.call_started_at,
+           l.call_ended_at, l.duration_seconds, l.billed_seconds, l.billed_units, l.rate_micros,
+           l.provider_cost_micros, l.overrun_micros
+      from r join t using (event_id)
+      cross join lateral (values
+        ('wallet', r.amount_micros, r.balance_after_micros, r.description, r.channel,
+         r.campaign_id, r.application_id, r.manager_id, r.manager_email, r.number, r.country,
+         r.call_id, r.call_status, r.call_started_at, r.call_ended_at, r.duration_seconds,
+         r.billed_seconds, r.billed_units, r.rate_micros, r.provider_cost_micros,
+         r.overrun_micros),
+        (r.counter_account, -r.amount_micros, null, null, null, null, null, null, null, null,
+         null, null, null, null, null, null, null, null, null, null, 0)
+      ) as l(account, amount_micros, balance_after_micros, description, channel, campaign_id,
+             application_id, manager_id, manager_email, number, country, call_id, call_status,
+             call_started_at, call_ended_at, duration_seconds, billed_seconds, billed_units,
+             rate_micros, provider_cost_micros, overrun_micros))
+  select event_id from t`;
+
+const int = (n: number | undefined) => (n === undefined ? null : String(n));
+
+/**
+ * The JSON document of `insertTransfersSql`, one array per transfer. JSON.stringify builds it in
+ * one native pass, where pg's array literals cost far more CPU and garbage per value; numbers go
+ * as strings, which Postgres casts faster than JSON numbers (no numeric detour).
+ */
+function transferRows(transfers: readonly TransferRecord[]): string {
   const rows: unknown[] = [];
   for (const t of transfers) {
     const d = t.details;
-    rows.push(
-      [
-        t.eventId,
-        t.companyId,
-        'wallet',
-        t.amountMicros,
-        t.balanceAfterMicros,
-        t.kind,
-        d.description ?? null,
-        iso(t.occurredAt),
-        d.channel ?? null,
-        d.campaignId ?? null,
-        d.applicationId ?? null,
-        d.managerId ?? null,
-        d.managerEmail ?? null,
-        d.number ?? null,
-        d.country ?? null,
-        t.callId ?? null,
-        d.callStatus ?? null,
-        iso(d.callStartedAt),
-        iso(d.callEndedAt),
-        d.durationSeconds ?? null,
-        d.billedSeconds ?? null,
-        d.billedUnits ?? null,
-        d.rateMicros ?? null,
-        d.providerCostMicros ?? null,
-        d.overrunMicros ?? 0,
-      ],
-      [
-        t.eventId,
-        t.companyId,
-        counterAccount[t.kind],
-        -t.amountMicros,
-        null,
-        t.kind,
-        null,
-        iso(t.occurredAt),
-      ],
-    );
+    rows.push([
+      t.eventId,
+      t.companyId,
+      t.kind,
+      String(t.seq),
+      t.callId ?? null,
+      String(t.amountMicros),
+      String(t.balanceAfterMicros),
+      String(t.occurredAt),
+      counterAccount[t.kind],
+      d.description ?? null,
+      d.channel ?? null,
+      d.campaignId ?? null,
+      d.applicationId ?? null,
+      d.managerId ?? null,
+      d.managerEmail ?? null,
+      d.number ?? null,
+      d.country ?? null,
+      d.callStatus ?? null,
+      int(d.callStartedAt),
+      int(d.callEndedAt),
+      int(d.durationSeconds),
+      int(d.billedSeconds),
+      int(d.billedUnits),
+      int(d.rateMicros),
+      int(d.providerCostMicros),
+      String(d.overrunMicros ?? 0),
+    ]);
   }
-  await client.query(
-    `insert into ledger_entries
-       (event_id, company_id, account, amount_micros, balance_after_micros, kind, description, occurred_at,
-        channel, campaign_id, application_id, manager_id, manager_email, number, country, call_id,
-        call_status, call_started_at, call_ended_at, duration_seconds, billed_seconds, billed_units,
-        rate_micros, provider_cost_micros, overrun_micros)
-     select r->>0, r->>1, r->>2, (r->>3)::bigint, (r->>4)::bigint, r->>5, r->>6, (r->>7)::timestamptz,
-            r->>8, r->>9, r->>10, r->>11, r->>12, r->>13, r->>14, r->>15, r->>16,
-            (r->>17)::timestamptz, (r->>18)::timestamptz, (r->>19)::int, (r->>20)::int,
-            (r->>21)::int, (r->>22)::bigint, (r->>23)::bigint, coalesce((r->>24)::bigint, 0)
-       from jsonb_array_elements($1::jsonb) as r`,
-    [JSON.stringify(rows)],
-  );
+  return JSON.stringify(rows);
 }

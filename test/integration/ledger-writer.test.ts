@@ -1,9 +1,14 @@
 // The ledger writer on real Postgres: what goes in comes back out, column by column, whatever
 // the text holds (quotes, backslashes, braces, non-Latin letters) and however large the amount;
-// a replayed batch is reported, not recorded twice.
+// a replayed batch is reported, not recorded twice; each kind of conflict in a batch is told
+// apart from the others.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertCompany } from '../../src/ledger/companies.js';
-import { writeLedgerBatch, type TransferRecord } from '../../src/ledger/ledger-writer.js';
+import {
+  LedgerDivergenceError,
+  writeLedgerBatch,
+  type TransferRecord,
+} from '../../src/ledger/ledger-writer.js';
 import { createTestDatabase, randomId, type TestDatabase } from '../helpers/services.js';
 
 describe('ledger writer', () => {
@@ -174,5 +179,75 @@ describe('ledger writer', () => {
     expect([...again.alreadyRecorded].sort()).toEqual([call.eventId, topUp.eventId].sort());
     const count = await db.pool.query<{ n: bigint }>('select count(*) as n from ledger_entries');
     expect(count.rows[0]?.n).toBe(4n);
+  });
+
+  it('tells replays, second charges of a call and sequence clashes apart', async () => {
+    const co = randomId('conflicts-');
+    await upsertCompany(db.pool, { id: co, name: co });
+    const at = Date.UTC(2026, 10, 20, 10, 0, 0);
+    const usage = (seq: number, callId?: string): TransferRecord => ({
+      eventId: randomId('ev-'),
+      companyId: co,
+      kind: 'usage',
+      seq,
+      callId,
+      amountMicros: -1_000,
+      balanceAfterMicros: -1_000 * seq,
+      occurredAt: at,
+      details: {},
+    });
+    const empty = { holdsOpened: [], holdsClosed: [], refusals: [] };
+    const first = usage(1, 'call-a');
+    await writeLedgerBatch(db.pool, { ...empty, transfers: [first] });
+
+    const secondEndOfA = usage(2, 'call-a'); // call-a is already charged under `first`
+    const endOfB = usage(3, 'call-b');
+    const otherEndOfB = usage(4, 'call-b'); // charged twice within the batch
+    const message = usage(5);
+    const written = await writeLedgerBatch(db.pool, {
+      ...empty,
+      transfers: [first, secondEndOfA, endOfB, otherEndOfB, message, message],
+      holdsOpened: [
+        {
+          companyId: co,
+          callId: 'call-a', // a start redelivered after its call was charged
+          eventId: randomId('start-'),
+          channel: 'voice',
+          number: '+447700900123',
+          amountMicros: 5_000,
+          coveredSeconds: 300,
+          startedAt: at,
+          expiresAt: at + 3_600_000,
+        },
+      ],
+    });
+    expect([...written.alreadyRecorded].sort()).toEqual([first.eventId, message.eventId].sort());
+    expect([...written.duplicateCallCharges].sort()).toEqual(
+      [secondEndOfA.eventId, otherEndOfB.eventId].sort(),
+    );
+    expect(written.holdsOfChargedCalls.map((h) => h.callId)).toEqual(['call-a']);
+    const recorded = await db.pool.query<{ event_id: string; lines: number }>(
+      `select t.event_id, (select count(*)::int from ledger_entries e where e.event_id = t.event_id) as lines
+         from ledger_transfers t where t.company_id = $1 order by t.wallet_seq`,
+      [co],
+    );
+    expect(recorded.rows).toEqual([
+      { event_id: first.eventId, lines: 2 },
+      { event_id: endOfB.eventId, lines: 2 },
+      { event_id: message.eventId, lines: 2 },
+    ]);
+    const holds = await db.pool.query('select 1 from call_holds where company_id = $1', [co]);
+    expect(holds.rowCount).toBe(0);
+
+    // Redis handing out a sequence number the ledger already has: nothing of the batch stays.
+    const fresh = usage(6);
+    const clash = usage(3);
+    await expect(
+      writeLedgerBatch(db.pool, { ...empty, transfers: [fresh, clash] }),
+    ).rejects.toBeInstanceOf(LedgerDivergenceError);
+    const after = await db.pool.query('select 1 from ledger_transfers where event_id = any($1)', [
+      [fresh.eventId, clash.eventId],
+    ]);
+    expect(after.rowCount).toBe(0);
   });
 });
