@@ -4,13 +4,15 @@
 import { z } from 'zod';
 import { BILLING_MODES } from '../billing/company-status.js';
 
+export const companyIdPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 export const companyIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"');
+  .regex(companyIdPattern, 'must be 1-64 letters, digits, ".", "_" or "-"');
 
+export const campaignIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 export const campaignIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_", ":", "@" or "-"');
+  .regex(campaignIdPattern, 'must be 1-128 letters, digits, ".", "_", ":", "@" or "-"');
 
 /** Signed integer micro-units (1 USD = 1,000,000) as a JSON number within the safe range. */
 export const microsSchema = z

@@ -100,46 +100,35 @@ export function authorizeCall(
     gate.capMicros === null
       ? null
       : Math.max(0, gate.capMicros - spent - Math.max(0, wallet.heldMicros));
-  const answer = (
-    reason: RefusalReason | null,
-    maxSeconds = 0,
-    limitedBy: Limit | null = null,
-    firstCost: number | null = null,
-  ): Authorization => ({
-    allowed: reason === null,
-    reason,
-    maxSeconds,
-    limitedBy,
-    firstIncrementCostMicros: firstCost,
-    balanceMicros: wallet.balanceMicros,
-    heldMicros: wallet.heldMicros,
-    availableMicros: available,
-    capRemainingMicros: capRemaining,
-  });
 
-  if (!gate.setUp) return answer('not_set_up');
-  if (gate.paused) return answer('company_paused');
-  if (current && gate.capReached) return answer('spending_cap_reached');
-  if (call.campaignPause === 'manual' || (call.campaignPause === 'spending_cap' && current))
-    return answer('campaign_paused');
+  let reason: RefusalReason | null = null;
+  if (!gate.setUp) reason = 'not_set_up';
+  else if (gate.paused) reason = 'company_paused';
+  else if (current && gate.capReached) reason = 'spending_cap_reached';
+  else if (call.campaignPause === 'manual' || (call.campaignPause === 'spending_cap' && current))
+    reason = 'campaign_paused';
+  if (reason !== null) return answer(reason, 0, null, null, wallet, available, capRemaining);
 
   const channel = plan.channels.get(call.channel);
-  if (channel === undefined) return answer('unknown_channel');
-  if (channel.kind !== 'call') return answer('not_a_call_channel');
+  if (channel === undefined)
+    return answer('unknown_channel', 0, null, null, wallet, available, capRemaining);
+  if (channel.kind !== 'call')
+    return answer('not_a_call_channel', 0, null, null, wallet, available, capRemaining);
   const query = { channel: call.channel, destination: call.number, startTime: call.nowMs };
   let firstCost: number;
   try {
     firstCost = firstIncrementCostMicros(plan, query);
   } catch (err) {
-    if (err instanceof RatingError) return answer(ratingReasons[err.code] ?? 'price_unknown');
-    throw err;
+    if (!(err instanceof RatingError)) throw err;
+    const refusal = ratingReasons[err.code] ?? 'price_unknown';
+    return answer(refusal, 0, null, null, wallet, available, capRemaining);
   }
 
   const walletBudget = gate.billingMode === 'refillable_wallet' ? available : null;
   if (capRemaining !== null && capRemaining < firstCost)
-    return answer('spending_cap_reached', 0, null, firstCost);
+    return answer('spending_cap_reached', 0, null, firstCost, wallet, available, capRemaining);
   if (walletBudget !== null && walletBudget < firstCost)
-    return answer('zero_balance', 0, null, firstCost);
+    return answer('zero_balance', 0, null, firstCost, wallet, available, capRemaining);
 
   let budget: number | null = null;
   let limitedBy: Limit = 'max_call_length';
@@ -153,5 +142,29 @@ export function authorizeCall(
   }
   const seconds = maxAffordableSeconds(plan, query, budget ?? Number.MAX_SAFE_INTEGER);
   if (seconds >= plan.maxCallSeconds) limitedBy = 'max_call_length';
-  return answer(null, seconds, limitedBy, firstCost);
+  return answer(null, seconds, limitedBy, firstCost, wallet, available, capRemaining);
+}
+
+// A plain function rather than a closure over the figures: authorize runs for every dialer
+// question, and the answer is all it should allocate.
+function answer(
+  reason: RefusalReason | null,
+  maxSeconds: number,
+  limitedBy: Limit | null,
+  firstCost: number | null,
+  wallet: WalletFigures,
+  available: number,
+  capRemaining: number | null,
+): Authorization {
+  return {
+    allowed: reason === null,
+    reason,
+    maxSeconds,
+    limitedBy,
+    firstIncrementCostMicros: firstCost,
+    balanceMicros: wallet.balanceMicros,
+    heldMicros: wallet.heldMicros,
+    availableMicros: available,
+    capRemainingMicros: capRemaining,
+  };
 }

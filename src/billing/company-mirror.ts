@@ -2,7 +2,6 @@
 // settings that decide whether a call may start (set up, paused, mode, cap), month-to-date spend
 // and cap state, and paused campaigns. Postgres is the record; `refresh` rewrites the copy from
 // it after every change, and a missing copy (Redis restarted empty) is rebuilt on first read.
-import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type pg from 'pg';
 import { findBillingSettings } from './company-records.js';
@@ -10,8 +9,14 @@ import { reachedMonths } from './cap-records.js';
 import { pausedCampaigns } from './campaign-records.js';
 import { spentInMonths } from './month-spend.js';
 import { monthWindow } from './month.js';
-import type { CampaignPause, CompanyGate } from './call-authorization.js';
-import type { BillingMode } from './company-status.js';
+import {
+  decodeCallGate,
+  readCallGate,
+  type CallGateKeys,
+  type CallGateRead,
+  type GateConnection,
+  type GateRead,
+} from './call-gate-script.js';
 import { walletKeys } from '../wallet/keys.js';
 
 export interface CompanyMirrorKeys {
@@ -26,36 +31,8 @@ export function companyMirrorKeys(prefix: string, companyId: string): CompanyMir
   return { profile: `${base}:p`, campaignPauses: `${base}:cp` };
 }
 
-/** A wallet as the gate reads it; null when Redis holds no state for it (not loaded). */
-export interface GateWallet {
-  readonly balanceMicros: number;
-  readonly heldMicros: number;
-}
-
-export type GateRead =
-  | { readonly state: 'known'; readonly gate: CompanyGate; readonly campaignPause?: CampaignPause }
-  | { readonly state: 'unknown' };
-
 /** How long "no such company" is remembered, so unknown ids do not reach Postgres each time. */
 const unknownTtlSeconds = 30;
-const readCallGateLua = readFileSync(new URL('./lua/readCallGate-3.lua', import.meta.url), 'utf8');
-type Field = string | null | undefined;
-
-/** A Redis connection that knows the readCallGate script (see gateConnection). */
-export interface GateConnection {
-  readCallGate(profile: string, pauses: string, wallet: string, campaign: string): Promise<Field[]>;
-}
-
-const taught = new WeakSet<Redis>();
-
-/** `redis`, taught the readCallGate script (KEYS profile, pauses, wallet; ARGV campaign id). */
-export function gateConnection(redis: Redis): Redis & GateConnection {
-  if (!taught.has(redis)) {
-    redis.defineCommand('readCallGate', { numberOfKeys: 3, lua: readCallGateLua });
-    taught.add(redis);
-  }
-  return redis as Redis & GateConnection;
-}
 
 /** How many companies' key names readForCall keeps, so the hot path builds no strings. */
 const callKeysLimit = 10_000;
@@ -64,7 +41,7 @@ export class CompanyMirror {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly gate: GateConnection;
   /** Company id → [profile, campaign pauses, wallet] key names; the oldest entry leaves first. */
-  private readonly callKeys = new Map<string, readonly [string, string, string]>();
+  private readonly callKeys = new Map<string, CallGateKeys>();
 
   constructor(
     private readonly redis: Redis,
@@ -72,41 +49,44 @@ export class CompanyMirror {
     private readonly pool: pg.Pool,
     private readonly now: () => number = Date.now,
   ) {
-    this.gate = gateConnection(redis);
+    this.gate = { readCallGate: (keys, campaign) => readCallGate(redis, keys, campaign) };
   }
 
   /**
    * The gate, the campaign's pause and the wallet in one Redis command – the dialer's hot path –
-   * sent over `via` (by default the mirror's own connection; see gateConnection for another).
+   * sent over `via` (by default the mirror's own connection; see readCallGate for another).
    * The company's copy is rebuilt from Postgres only when Redis has none; `wallet` is null when
    * the wallet is not loaded (the caller loads it through the wallet store).
    */
-  async readForCall(
+  readForCall(
     companyId: string,
     campaignId: string | undefined,
     via: GateConnection = this.gate,
-  ): Promise<{ readonly company: GateRead; readonly wallet: GateWallet | null }> {
-    const [profile, pauses, w] = this.callKeysOf(companyId);
-    let reply = await via.readCallGate(profile, pauses, w, campaignId ?? '');
-    let company = gateOf(reply);
-    if (company === null) {
-      await this.refreshOne(companyId);
-      reply = await via.readCallGate(profile, pauses, w, campaignId ?? '');
-      company = gateOf(reply) ?? { state: 'unknown' };
-    }
-    const [bal, held, seq] = [reply[10], reply[11], reply[12]];
-    const wallet =
-      seq === null || seq === undefined
-        ? null
-        : { balanceMicros: Number(bal ?? 0), heldMicros: Number(held ?? 0) };
-    return { company, wallet };
+  ): Promise<CallGateRead> {
+    const keys = this.callKeysOf(companyId);
+    const campaign = campaignId ?? '';
+    return via
+      .readCallGate(keys, campaign)
+      .then(
+        (reply) => decodeCallGate(reply) ?? this.rebuildAndRead(companyId, keys, campaign, via),
+      );
+  }
+
+  private async rebuildAndRead(
+    companyId: string,
+    keys: CallGateKeys,
+    campaign: string,
+    via: GateConnection,
+  ): Promise<CallGateRead> {
+    await this.refreshOne(companyId);
+    return decodeCallGate(await via.readCallGate(keys, campaign), true);
   }
 
   keys(companyId: string): CompanyMirrorKeys {
     return companyMirrorKeys(this.prefix, companyId);
   }
 
-  private callKeysOf(companyId: string): readonly [string, string, string] {
+  private callKeysOf(companyId: string): CallGateKeys {
     const known = this.callKeys.get(companyId);
     if (known !== undefined) return known;
     const k = this.keys(companyId);
@@ -194,26 +174,6 @@ export class CompanyMirror {
     this.loading.set(companyId, load);
     return load;
   }
-}
-
-/** Reads a gate from readCallGate's reply: the profile fields, then the campaign's pause. */
-function gateOf(values: readonly Field[]): GateRead | null {
-  const [none, setup, paused, mode, cap, spent, ms, me, hit, pause] = values;
-  if (none === '1') return { state: 'unknown' };
-  if (setup === null || setup === undefined || mode === null || mode === undefined) return null;
-  const gate: CompanyGate = {
-    setUp: setup === '1',
-    paused: paused === '1',
-    billingMode: mode as BillingMode,
-    capMicros: cap === null || cap === undefined || cap === '' ? null : Number(cap),
-    spentMicros: Number(spent ?? 0),
-    monthStartMs: Number(ms ?? 0),
-    monthEndMs: Number(me ?? 0),
-    capReached: hit === '1',
-  };
-  return pause === 'manual' || pause === 'spending_cap'
-    ? { state: 'known', gate, campaignPause: pause }
-    : { state: 'known', gate };
 }
 
 /** Runs a MULTI and surfaces the first failed command (exec reports them, it does not throw). */

@@ -10,7 +10,8 @@ import { CompanyMirror } from './company-mirror.js';
 import { SpendingCaps } from './spending-caps.js';
 
 export { SpendingCaps } from './spending-caps.js';
-export { CompanyMirror, gateConnection, type GateConnection } from './company-mirror.js';
+export { CompanyMirror } from './company-mirror.js';
+export { readCallGate, type CallGateKeys, type GateConnection } from './call-gate-script.js';
 export { BillingOutbox } from './billing-outbox.js';
 
 export interface Billing {

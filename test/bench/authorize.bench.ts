@@ -3,7 +3,8 @@
 // Measures latency at a fixed, open-loop 5,000 req/s (requests written on schedule over raw
 // keep-alive sockets, whatever the answers do), both from the write of each request and from the
 // time it was due; the server's CPU time per request (which, unlike latency, does not depend on
-// what else the machine runs) and the client's; the same for GET /healthz as the framework's
+// what else the machine runs) and the client's; the heap bytes the server allocates per request
+// (what sets how often its garbage collector pauses); the same for GET /healthz as the framework's
 // floor; the throughput ceiling (closed loop over the same raw sockets); and a plain Redis GET
 // round trip in the same run. Every loop is bounded in requests and in time.
 // Standalone: npx tsx test/bench/authorize.bench.ts   (BENCH_CPU_PROF=<dir> profiles the server)
@@ -12,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -98,11 +100,29 @@ async function serve(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // Bytes allocated on the heap: what is in use now, minus what was in use at the last report,
+  // plus what every garbage collection in between freed. Allocation drives the scavenges.
+  let gcProfiler = new v8.GCProfiler();
+  gcProfiler.start();
+  let heapUsedAtReport = v8.getHeapStatistics().used_heap_size;
+  const allocatedSinceReport = (): number => {
+    let freed = 0;
+    for (const gc of gcProfiler.stop()?.statistics ?? [])
+      freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+    const used = v8.getHeapStatistics().used_heap_size;
+    const allocated = used - heapUsedAtReport + freed;
+    gcProfiler = new v8.GCProfiler();
+    gcProfiler.start();
+    heapUsedAtReport = used;
+    return allocated;
+  };
   // The parent asks for the CPU time spent so far, to price a request in CPU regardless of what
-  // else the machine is running, and for the in-server times since it last asked.
+  // else the machine is running, and for the in-server times, GC pauses and allocation since it
+  // last asked.
   process.on('message', () => {
     const { user, system } = process.cpuUsage();
-    process.send?.({ cpuMicros: user + system, inServerMs, gcPausesMs });
+    const allocatedBytes = allocatedSinceReport();
+    process.send?.({ cpuMicros: user + system, inServerMs, gcPausesMs, allocatedBytes });
     inServerMs = [];
     gcPausesMs = [];
   });
@@ -380,6 +400,8 @@ interface ServerReport {
   readonly inServerMs: Float64Array;
   /** Garbage-collection pauses since the last report, ms. */
   readonly gcPausesMs: readonly number[];
+  /** Heap bytes allocated since the last report. */
+  readonly allocatedBytes: number;
 }
 
 function serverReport(child: ChildProcess): Promise<ServerReport> {
@@ -387,12 +409,18 @@ function serverReport(child: ChildProcess): Promise<ServerReport> {
     const timer = setTimeout(() => reject(new Error('API server did not report its CPU')), 5_000);
     child.once(
       'message',
-      (m: { cpuMicros: number; inServerMs: number[]; gcPausesMs: number[] }) => {
+      (m: {
+        cpuMicros: number;
+        inServerMs: number[];
+        gcPausesMs: number[];
+        allocatedBytes: number;
+      }) => {
         clearTimeout(timer);
         resolve({
           cpuMicros: m.cpuMicros,
           inServerMs: Float64Array.from(m.inServerMs).sort(),
           gcPausesMs: m.gcPausesMs,
+          allocatedBytes: m.allocatedBytes,
         });
       },
     );
@@ -495,7 +523,8 @@ export async function benchAuthorize(): Promise<BenchResult> {
     // The floor: the same server answering a constant, at the same rate.
     let cpu = (await serverReport(child)).cpuMicros;
     const floor = await paced(port, health, RATE, RATE * BASELINE_SECONDS);
-    const floorCpu = (await serverReport(child)).cpuMicros - cpu;
+    const floorReport = await serverReport(child);
+    const floorCpu = floorReport.cpuMicros - cpu;
 
     cpu = (await serverReport(child)).cpuMicros;
     // Latency on shared cores depends on what else runs: the load beside the figures says how much.
@@ -536,6 +565,10 @@ export async function benchAuthorize(): Promise<BenchResult> {
           2,
         ),
         'fixed rate: server CPU per request (µs)': Math.round(rateCpu / rtt.length),
+        'fixed rate: server heap allocated per request (KB)': round(
+          rateReport.allocatedBytes / rtt.length / 1024,
+          1,
+        ),
         'fixed rate: client CPU per request (µs)': Math.round(atRate.clientCpuMicros),
         'floor, GET /healthz at the same rate: latency p50 (ms, from write)': round(
           percentile(floor.latenciesMs, 50),
@@ -545,6 +578,10 @@ export async function benchAuthorize(): Promise<BenchResult> {
         ),
         'floor, GET /healthz: server CPU per request (µs)': Math.round(
           floorCpu / floor.latenciesMs.length,
+        ),
+        'floor, GET /healthz: server heap allocated per request (KB)': round(
+          floorReport.allocatedBytes / floor.latenciesMs.length / 1024,
+          1,
         ),
         'ceiling: connections (closed loop)': CEILING_CONNECTIONS,
         'ceiling: requests': ceiling.requests,

@@ -2,22 +2,21 @@
 // how many seconds. Reads Redis only (the company mirror and the wallet, one script call);
 // Postgres is read only to rebuild what Redis lost.
 import { z } from 'zod';
-import { authorizeCall, REFUSAL_REASONS } from '../../billing/call-authorization.js';
+import {
+  authorizeCall,
+  REFUSAL_REASONS,
+  type Authorization,
+} from '../../billing/call-authorization.js';
+import type { CallGateRead } from '../../billing/call-gate-script.js';
 import { errorResponses, errorSerializer } from '../api-error.js';
 import { assertCompanyAccess, companyNotFound, principalOf } from '../authentication.js';
 import type { ApiContext, ZodApp } from '../api-context.js';
-import { campaignIdSchema, companyIdSchema, microsSchema } from '../schemas.js';
-
-const authorizeBody = z.object({
-  companyId: companyIdSchema,
-  campaignId: campaignIdSchema.optional(),
-  number: z
-    .string()
-    .min(1)
-    .max(32)
-    .meta({ description: 'Destination, E.164 ("+447700900123") or national in the plan region.' }),
-  channel: z.string().min(1).max(64).meta({ description: 'A call channel of the rate plan.' }),
-});
+import { microsSchema } from '../schemas.js';
+import {
+  authorizeBody,
+  authorizeValidatorCompiler,
+  type AuthorizeBody,
+} from './authorize-request.js';
 
 const authorizeAnswer = z
   .object({
@@ -43,6 +42,8 @@ export function registerAuthorizeRoute(app: ZodApp, ctx: ApiContext): void {
     '/v1/authorize',
     {
       config: { roles: ['dialer', 'admin', 'company'] },
+      // A plainly valid body skips zod; zod still answers every other body, with its errors.
+      validatorCompiler: authorizeValidatorCompiler,
       // The answer is built by authorizeCall, whose type is the schema's: checking it again with
       // zod on every call would cost more than the Redis round trip. Errors keep their schema.
       serializerCompiler: ({ httpStatus }) =>
@@ -54,23 +55,33 @@ export function registerAuthorizeRoute(app: ZodApp, ctx: ApiContext): void {
         response: { 200: authorizeAnswer, ...errorResponses },
       },
     },
-    async (req) => {
-      const { companyId, campaignId, number, channel } = req.body;
-      assertCompanyAccess(principalOf(req), companyId);
+    (req) => {
+      const body = req.body;
+      assertCompanyAccess(principalOf(req), body.companyId);
       // One Redis command reads the company, the campaign and the wallet.
-      const { company, wallet: mirrored } = await ctx.billing.mirror.readForCall(
-        companyId,
-        campaignId,
-        ctx.gate,
-      );
-      if (company.state === 'unknown') throw companyNotFound(companyId);
-      const wallet = mirrored ?? (await ctx.wallets.view(companyId));
-      return authorizeCall(ctx.plan, company.gate, wallet, {
-        channel,
-        number,
-        campaignPause: company.campaignPause,
-        nowMs: ctx.now(),
-      });
+      return ctx.billing.mirror
+        .readForCall(body.companyId, body.campaignId, ctx.gate)
+        .then((read) => answer(ctx, body, read));
     },
   );
+}
+
+/** The answer to `body` from what the call gate read (the wallet loaded when Redis had none). */
+function answer(
+  ctx: ApiContext,
+  body: AuthorizeBody,
+  read: CallGateRead,
+): Authorization | Promise<Authorization> {
+  const { company, wallet } = read;
+  if (company.state === 'unknown') throw companyNotFound(body.companyId);
+  const call = {
+    channel: body.channel,
+    number: body.number,
+    campaignPause: company.campaignPause,
+    nowMs: ctx.now(),
+  };
+  if (wallet !== null) return authorizeCall(ctx.plan, company.gate, wallet, call);
+  return ctx.wallets
+    .view(body.companyId)
+    .then((loaded) => authorizeCall(ctx.plan, company.gate, loaded, call));
 }
