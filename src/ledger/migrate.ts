@@ -52,15 +52,22 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
             `migration ${m.name} changed after it was applied to this database; add a new migration instead`,
           );
         }
+        // Applied before checksums were recorded (they never were, until this was fixed): what
+        // it held then is unknown, so the file as it is now becomes the record.
+        if (recorded === null || recorded === undefined)
+          await client.query(
+            'update tollgate_migrations set checksum = $2 where id = $1 and checksum is null',
+            [m.id, sum],
+          );
         continue;
       }
       await client.query('begin');
       try {
         await client.query(m.sql);
-        await client.query('insert into tollgate_migrations (id, name) values ($1, $2)', [
-          m.id,
-          m.name,
-        ]);
+        await client.query(
+          'insert into tollgate_migrations (id, name, checksum) values ($1, $2, $3)',
+          [m.id, m.name, sum],
+        );
         await client.query('commit');
       } catch (err) {
         await client.query('rollback');

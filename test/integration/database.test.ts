@@ -1,8 +1,10 @@
 // The Postgres pool on a real server: a connection the server drops while it is checked out
 // (mid-transaction) fails its queries but does not bring the process down, and the pool goes on
-// with a fresh connection.
+// with a fresh connection. And migrations: each one's checksum is recorded, and a migration
+// edited after it ran stops start-up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/ledger/database.js';
+import { migrate } from '../../src/ledger/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';
 
 describe('createPool', () => {
@@ -33,5 +35,18 @@ describe('createPool', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it("records each migration's checksum and refuses a migration edited after it ran", async () => {
+    expect(await migrate(db.pool)).toEqual([]); // the template database is migrated already
+    const rows = await db.pool.query<{ id: number; checksum: string | null }>(
+      'select id, checksum from tollgate_migrations order by id',
+    );
+    expect(rows.rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of rows.rows) expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(await migrate(db.pool)).toEqual([]);
+
+    await db.pool.query(`update tollgate_migrations set checksum = repeat('0', 64) where id = 1`);
+    await expect(migrate(db.pool)).rejects.toThrow(/000001.*changed after it was applied/);
   });
 });
