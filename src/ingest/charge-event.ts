@@ -38,10 +38,12 @@ export type EventOutcome =
   | { readonly type: 'dead_letter'; readonly reason: string; readonly detail: string };
 
 /** Why a call may not start for reasons other than money (cap reached, paused), or null. */
+export type GateAnswer = 'company_paused' | 'spending_cap_reached' | 'campaign_paused' | null;
+/** Reads the gate; an answer already known comes back at once, so no await reorders the event. */
 export type CallGate = (
   companyId: string,
   campaignId: string | undefined,
-) => Promise<'company_paused' | 'spending_cap_reached' | 'campaign_paused' | null>;
+) => GateAnswer | Promise<GateAnswer>;
 
 export interface ChargeContext {
   readonly plan: CompiledPlan;
@@ -69,7 +71,8 @@ export async function chargeEvent(ctx: ChargeContext, input: InputEvent): Promis
 async function startCall(ctx: ChargeContext, e: CallStarted): Promise<EventOutcome> {
   const query = { channel: e.channel, destination: e.number, startTime: e.occurred_at };
   const minimum = firstIncrementCostMicros(ctx.plan, query);
-  const barred = ctx.gate === undefined ? null : await ctx.gate(e.company_id, e.campaign_id);
+  const asked = ctx.gate?.(e.company_id, e.campaign_id) ?? null;
+  const barred = asked instanceof Promise ? await asked : asked;
   if (barred !== null) return refuse(e, barred, 0, minimum);
   const wanted = Math.max(
     minimum,

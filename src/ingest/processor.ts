@@ -24,7 +24,7 @@ import {
 } from '../ledger/ledger-writer.js';
 import type { EventCodec } from './codec.js';
 import { parseInputEvent, type InputEvent, type InputKind } from './events.js';
-import { chargeEvent, type CallGate, type EventOutcome } from './charge-event.js';
+import { chargeEvent, type CallGate, type EventOutcome, type GateAnswer } from './charge-event.js';
 import { cutOffMessage, deadLetterMessage, type OutboundMessage } from './outputs.js';
 
 export interface RawMessage {
@@ -88,6 +88,14 @@ export type Item =
 
 const holdGraceMs = 10 * 60 * 1000;
 
+/** The order in which a chunk's events are applied to the wallets, by kind (see `apply`). */
+const kindOrder: Readonly<Record<InputKind, number>> = {
+  wallet_command: 0,
+  call_started: 1,
+  message_sent: 2,
+  call_ended: 3,
+};
+
 /** A message that will be dead-lettered, and why. */
 function dead(
   raw: RawMessage,
@@ -134,9 +142,13 @@ export class BatchProcessor {
     const valid = items.filter((i): i is Item & { state: 'valid' } => i.state === 'valid');
     await this.deps.wallets.ensureLoaded([...new Set(valid.map((i) => i.input.event.company_id))]);
     const outcomes = new Map<RawMessage, EventOutcome>();
-    const gate = this.chunkGate();
-    const charged = await Promise.all(valid.map((item) => this.charge(item.input, gate)));
-    valid.forEach((item, n) => outcomes.set(item.raw, charged[n] as EventOutcome));
+    const gate = await this.chunkGate(valid);
+    // Applied in this order of kinds, each kind in offset order: credits before spending, and a
+    // call's start before its end when both are in the chunk (topics have no order between
+    // them; a start applied after its end would place no hold, and leave none on record).
+    const ordered = [...valid].sort((a, b) => kindOrder[a.input.kind] - kindOrder[b.input.kind]);
+    const charged = await Promise.all(ordered.map((item) => this.charge(item.input, gate)));
+    ordered.forEach((item, n) => outcomes.set(item.raw, charged[n] as EventOutcome));
 
     const transfers: TransferRecord[] = [];
     const holdsOpened: HoldOpened[] = [];
@@ -292,21 +304,31 @@ export class BatchProcessor {
   }
 
   /**
-   * The call gate for one chunk: every start of the chunk is gated at the same moment anyway
-   * (their reads are pipelined together), so one read per company and campaign serves them all.
+   * The call gate for one chunk, read before any of its events is applied: every start of the
+   * chunk is gated at the same moment anyway, so one read per company and campaign serves them
+   * all, and answers known in advance let each start be applied in its place, without an await.
    */
-  private chunkGate(): CallGate | undefined {
+  private async chunkGate(
+    valid: ReadonlyArray<Item & { state: 'valid' }>,
+  ): Promise<CallGate | undefined> {
     const read = this.deps.callGate;
     if (read === undefined) return undefined;
-    const asked = new Map<string, ReturnType<CallGate>>();
+    const key = (companyId: string, campaignId: string | undefined) =>
+      `${companyId}\u0000${campaignId ?? ''}`;
+    const asked = new Map<string, { companyId: string; campaignId: string | undefined }>();
+    for (const { input } of valid)
+      if (input.kind === 'call_started')
+        asked.set(key(input.event.company_id, input.event.campaign_id), {
+          companyId: input.event.company_id,
+          campaignId: input.event.campaign_id,
+        });
+    const answers = new Map<string, GateAnswer>();
+    await Promise.all(
+      [...asked].map(async ([k, q]) => answers.set(k, await read(q.companyId, q.campaignId))),
+    );
     return (companyId, campaignId) => {
-      const key = `${companyId}\u0000${campaignId ?? ''}`;
-      let answer = asked.get(key);
-      if (answer === undefined) {
-        answer = read(companyId, campaignId);
-        asked.set(key, answer);
-      }
-      return answer;
+      const known = answers.get(key(companyId, campaignId));
+      return known === undefined ? read(companyId, campaignId) : known;
     };
   }
 

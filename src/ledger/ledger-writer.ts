@@ -169,40 +169,13 @@ async function writeInTransaction(
     }
   }
 
-  if (transfers.length > 0) {
-    const rows = transferRows(transfers);
-    // Fast path: a plain insert, which checks each unique key once, as it inserts. A conflict
-    // (a replay, a call already charged, a sequence clash) undoes it, and the chunk is written
-    // again skipping whatever conflicts, then each skipped transfer is told apart.
-    await client.query('savepoint transfers');
-    let res: pg.QueryResult<{ event_id: string }>;
-    try {
-      res = await client.query<{ event_id: string }>(insertTransfersSql(''), [rows]);
-    } catch (err) {
-      if ((err as { code?: string }).code !== '23505') throw err;
-      await client.query('rollback to savepoint transfers');
-      res = await client.query<{ event_id: string }>(insertTransfersSql('on conflict do nothing'), [
-        rows,
-      ]);
-    }
-    if (res.rows.length < transfers.length) {
-      const inserted = new Set(res.rows.map((r) => r.event_id));
-      const skipped = transfers.filter((t) => !inserted.has(t.eventId));
-      const clashes = await classifySkipped(client, skipped, alreadyRecorded, duplicateCallCharges);
-      if (clashes.length > 0) {
-        throw new LedgerDivergenceError(
-          [...new Set(batch.transfers.map((t) => t.companyId))],
-          new Error(`wallet_seq already recorded, events ${clashes.join(', ')}`),
-        );
-      }
-    }
-  }
-
   let holdsOfChargedCalls: HoldOpened[] = [];
   if (batch.holdsOpened.length > 0) {
     const h = batch.holdsOpened;
     // A start redelivered after its call was charged must not reopen the hold: such holds are
     // reported (the caller releases them in Redis) and not inserted. One look-up per hold.
+    // Before this chunk's transfers: a call that starts and ends within the chunk has its hold
+    // recorded, and closed below.
     const charged = await client.query<{ company_id: string; call_id: string }>(
       `with h as materialized (
          select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[],
@@ -237,6 +210,35 @@ async function writeInTransaction(
     const done = new Set(charged.rows.map((r) => `${r.company_id}\u0000${r.call_id}`));
     holdsOfChargedCalls = h.filter((x) => done.has(`${x.companyId}\u0000${x.callId}`));
   }
+  if (transfers.length > 0) {
+    const rows = transferRows(transfers);
+    // Fast path: a plain insert, which checks each unique key once, as it inserts. A conflict
+    // (a replay, a call already charged, a sequence clash) undoes it, and the chunk is written
+    // again skipping whatever conflicts, then each skipped transfer is told apart.
+    await client.query('savepoint transfers');
+    let res: pg.QueryResult<{ event_id: string }>;
+    try {
+      res = await client.query<{ event_id: string }>(insertTransfersSql(''), [rows]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await client.query('rollback to savepoint transfers');
+      res = await client.query<{ event_id: string }>(insertTransfersSql('on conflict do nothing'), [
+        rows,
+      ]);
+    }
+    if (res.rows.length < transfers.length) {
+      const inserted = new Set(res.rows.map((r) => r.event_id));
+      const skipped = transfers.filter((t) => !inserted.has(t.eventId));
+      const clashes = await classifySkipped(client, skipped, alreadyRecorded, duplicateCallCharges);
+      if (clashes.length > 0) {
+        throw new LedgerDivergenceError(
+          [...new Set(batch.transfers.map((t) => t.companyId))],
+          new Error(`wallet_seq already recorded, events ${clashes.join(', ')}`),
+        );
+      }
+    }
+  }
+
   if (batch.holdsClosed.length > 0) {
     const h = batch.holdsClosed;
     await client.query(

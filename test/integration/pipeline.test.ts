@@ -5,6 +5,8 @@ import { startProcessor, type ProcessorApp } from '../../src/cli/processor-app.j
 import { upsertCompany } from '../../src/ledger/companies.js';
 import { chainFaults, unbalancedTransfers } from '../../src/ledger/ledger-reader.js';
 import { EventCodec } from '../../src/ingest/codec.js';
+import { createKafka, ensureTopics } from '../../src/ingest/kafka.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import {
   createTestDatabase,
   randomId,
@@ -504,5 +506,63 @@ describe('metering pipeline', () => {
       await smallProducer.disconnect();
       await small.stop();
     }
+  });
+  it('applies a call start before its end when both arrive in one chunk', async () => {
+    // Both are on their topics before the processor starts, so its first fetch holds both.
+    const settings = testSettings(db.url, { ratePlanPath: plan });
+    const kafka = createKafka(settings.kafka.brokers, 'test', createLogger('error'));
+    await ensureTopics(kafka, settings.topics);
+    const early = new EventProducer(
+      kafka,
+      new EventCodec(settings.schemaRegistryUrl),
+      settings.topics.callsStarted.replace('calls.started', ''),
+    );
+    await early.connect();
+    const both = await company('both');
+    const call = randomId('call-');
+    try {
+      await early.send('wallet.commands', [topUp(both, 10_000_000)]);
+      await early.send('calls.ended', [
+        {
+          event_id: randomId('ce-'),
+          company_id: both,
+          occurred_at: t0 + 30_000,
+          started_at: t0,
+          call_id: call,
+          channel: 'voice',
+          number: '+442071838750',
+          duration_seconds: 30,
+        },
+      ]);
+      await early.send('calls.started', [
+        {
+          event_id: randomId('cs-'),
+          company_id: both,
+          occurred_at: t0,
+          call_id: call,
+          channel: 'voice',
+          number: '+442071838750',
+        },
+      ]);
+    } finally {
+      await early.disconnect();
+    }
+    const late = await startProcessor(settings, { http: false, sweepIntervalMs: 60_000 });
+    try {
+      await waitForCaughtUp(
+        late.kafka,
+        settings.kafka.groupId,
+        Object.values(settings.topics).slice(0, 4) as string[],
+      );
+    } finally {
+      await late.stop();
+    }
+    const hold = await db.pool.query<{ close_reason: string; amount_micros: bigint }>(
+      'select close_reason, amount_micros from call_holds where company_id = $1 and call_id = $2',
+      [both, call],
+    );
+    expect(hold.rows).toEqual([{ close_reason: 'settled', amount_micros: expect.any(BigInt) }]);
+    expect(Number(hold.rows[0]?.amount_micros)).toBeGreaterThan(0);
+    expect(await ledgerBalance(both)).toBe(10_000_000 - 16_000);
   });
 });
