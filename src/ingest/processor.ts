@@ -88,13 +88,30 @@ export type Item =
 
 const holdGraceMs = 10 * 60 * 1000;
 
-/** The order in which a chunk's events are applied to the wallets, by kind (see `apply`). */
-const kindOrder: Readonly<Record<InputKind, number>> = {
-  wallet_command: 0,
-  call_started: 1,
-  message_sent: 2,
-  call_ended: 3,
-};
+/**
+ * The order a chunk is applied in: wallet commands first (credits before spending), then the
+ * rest in order, but for each call end whose call also starts in the chunk, which goes last.
+ */
+function applyOrder<T extends { readonly input: InputEvent }>(valid: readonly T[]): T[] {
+  const starting = new Set<string>();
+  for (const { input } of valid)
+    if (input.kind === 'call_started')
+      starting.add(`${input.event.company_id}\u0000${input.event.call_id}`);
+  const commands: T[] = [];
+  const rest: T[] = [];
+  const ends: T[] = [];
+  for (const item of valid) {
+    const { input } = item;
+    if (input.kind === 'wallet_command') commands.push(item);
+    else if (
+      input.kind === 'call_ended' &&
+      starting.has(`${input.event.company_id}\u0000${input.event.call_id}`)
+    )
+      ends.push(item);
+    else rest.push(item);
+  }
+  return [...commands, ...rest, ...ends];
+}
 
 /** A message that will be dead-lettered, and why. */
 function dead(
@@ -143,10 +160,10 @@ export class BatchProcessor {
     await this.deps.wallets.ensureLoaded([...new Set(valid.map((i) => i.input.event.company_id))]);
     const outcomes = new Map<RawMessage, EventOutcome>();
     const gate = await this.chunkGate(valid);
-    // Applied in this order of kinds, each kind in offset order: credits before spending, and a
-    // call's start before its end when both are in the chunk (topics have no order between
-    // them; a start applied after its end would place no hold, and leave none on record).
-    const ordered = [...valid].sort((a, b) => kindOrder[a.input.kind] - kindOrder[b.input.kind]);
+    // Offset order within each partition, but credits first, and a call's end after its start
+    // when both are in the chunk (topics have no order between them; a start applied after its
+    // end would place no hold, and leave none on record).
+    const ordered = applyOrder(valid);
     const charged = await Promise.all(ordered.map((item) => this.charge(item.input, gate)));
     ordered.forEach((item, n) => outcomes.set(item.raw, charged[n] as EventOutcome));
 
