@@ -192,7 +192,8 @@ export type InputEvent =
 
 export type InputKind = InputEvent['kind'];
 
-const schemas = {
+/** The schema of each kind of input event. */
+export const inputSchemas = {
   call_started: callStartedSchema,
   call_ended: callEndedSchema,
   message_sent: messageSentSchema,
@@ -263,19 +264,16 @@ const fastReport: readonly FieldSpec[] = [
   ['manager_id', text(0, 128), 'nullish'],
   ['manager_email', text(0, 256), 'nullish'],
 ];
+const fastCall: readonly FieldSpec[] = [
+  ...fastBase,
+  ['call_id', text(1, 128), 'required'],
+  ['channel', text(1, 64), 'required'],
+  ['number', text(3, 32), 'required'],
+];
 const fastFields: Readonly<Record<InputKind, readonly FieldSpec[]>> = {
-  call_started: [
-    ...fastBase,
-    ['call_id', text(1, 128), 'required'],
-    ['channel', text(1, 64), 'required'],
-    ['number', text(3, 32), 'required'],
-    ...fastReport,
-  ],
+  call_started: [...fastCall, ...fastReport],
   call_ended: [
-    ...fastBase,
-    ['call_id', text(1, 128), 'required'],
-    ['channel', text(1, 64), 'required'],
-    ['number', text(3, 32), 'required'],
+    ...fastCall,
     ['started_at', fastTime, 'nullish'],
     ['duration_seconds', integer(0, maxCallSeconds), 'required'],
     ['status', text(1, 32), { default: 'completed' }],
@@ -354,7 +352,7 @@ export function parseInputEvent(kind: InputKind, value: unknown): InputEvent {
   }
   const fast = fastParseEvent(kind, value);
   if (fast !== undefined) return { kind, event: fast } as InputEvent;
-  const result = schemas[kind].safeParse(value);
+  const result = inputSchemas[kind].safeParse(value);
   if (result.success) return { kind, event: result.data } as InputEvent;
   const issue = result.error.issues[0];
   const path = issue?.path.join('.') || '(event)';

@@ -157,9 +157,12 @@ export class BatchProcessor {
   async apply(chunk: DecodedChunk): Promise<PreparedChunk> {
     const { items } = chunk;
     const valid = items.filter((i): i is Item & { state: 'valid' } => i.state === 'valid');
-    await this.deps.wallets.ensureLoaded([...new Set(valid.map((i) => i.input.event.company_id))]);
+    // Loading missing wallets and reading the call gate are independent: one wait, not two.
+    const [, gate] = await Promise.all([
+      this.deps.wallets.ensureLoaded([...new Set(valid.map((i) => i.input.event.company_id))]),
+      this.chunkGate(valid),
+    ]);
     const outcomes = new Map<RawMessage, EventOutcome>();
-    const gate = await this.chunkGate(valid);
     // Offset order within each partition, but credits first, and a call's end after its start
     // when both are in the chunk (topics have no order between them; a start applied after its
     // end would place no hold, and leave none on record).

@@ -3,14 +3,7 @@
 // and Avro forms), or it saves nothing. What it cannot vouch for, zod checks and reports.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  callEndedSchema,
-  callStartedSchema,
-  fastParseEvent,
-  messageSentSchema,
-  parseInputEvent,
-  walletCommandSchema,
-} from '../../../src/ingest/events.js';
+import { fastParseEvent, inputSchemas, parseInputEvent } from '../../../src/ingest/events.js';
 import type { InputKind } from '../../../src/ingest/events.js';
 
 const t0 = Date.UTC(2025, 2, 4, 10, 0, 0);
@@ -24,12 +17,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const schemas = {
-  call_started: callStartedSchema,
-  call_ended: callEndedSchema,
-  message_sent: messageSentSchema,
-  wallet_command: walletCommandSchema,
-} as const;
+const schemas = inputSchemas;
 
 const report = {
   campaign_id: 'camp-1',
