@@ -10,6 +10,9 @@
 // Standalone: npx tsx test/bench/authorize.bench.ts   (BENCH_CPU_PROF=<dir> profiles the server)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import inspector from 'node:inspector';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
@@ -43,6 +46,8 @@ const CEILING_CONNECTIONS = 32;
 const REDIS_GETS = 20_000;
 const PHASE_TIMEOUT_MS = 60_000;
 const COMPANY = 'bench-co';
+/** An answer slower than this inside the server counts as slow (ms): the target's p99. */
+const SLOW_MS = 2;
 
 /** The settings of one run: its own database and Redis prefix on the local stack. */
 function runSettings(database: string, prefix: string): Settings {
@@ -79,27 +84,50 @@ async function serve(): Promise<void> {
     },
   });
   // Time inside the server for each request (fastify has parsed it → the answer is written), to
-  // tell the server's own tail from what the client, the loopback and the scheduler add.
+  // tell the server's own tail from what the client, the loopback and the scheduler add. The
+  // start rides on the raw request as a number: a WeakMap and a BigInt per request would add to
+  // the very allocation that drives the scavenges.
   let inServerMs: number[] = [];
-  // Garbage-collection pauses, the usual source of a Node server's latency tail.
+  let inServerStartMs: number[] = [];
+  // Garbage-collection pauses, the usual source of a Node server's latency tail, with their
+  // starts to tell which slow answers they explain.
   let gcPausesMs: number[] = [];
+  let gcStartsMs: number[] = [];
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcPausesMs.push(entry.duration);
+    for (const entry of list.getEntries()) {
+      gcPausesMs.push(entry.duration);
+      gcStartsMs.push(entry.startTime);
+    }
   }).observe({ entryTypes: ['gc'] });
-  const receivedAt = new WeakMap<object, bigint>();
+  const receivedAt = Symbol('receivedAt');
+  type Timed = { [receivedAt]?: number };
   app.addHook('onRequest', (req, _reply, done) => {
-    receivedAt.set(req, process.hrtime.bigint());
+    (req.raw as Timed)[receivedAt] = performance.now();
     done();
   });
   app.addHook('onResponse', (req, _reply, done) => {
-    const at = receivedAt.get(req);
-    if (at !== undefined) inServerMs.push(Number(process.hrtime.bigint() - at) / 1e6);
+    const at = (req.raw as Timed)[receivedAt];
+    if (at !== undefined) {
+      inServerMs.push(performance.now() - at);
+      inServerStartMs.push(at);
+    }
     done();
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ port })}\n`);
+  // The machine's floor: Node's own HTTP server in the same process answering a constant, no
+  // framework, no Redis. What it shows on p99 is the cores, the scheduler and the client.
+  const plainBody = Buffer.from('{"status":"ok"}');
+  const plain = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': plainBody.length });
+    res.end(plainBody);
+  });
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  const plainAddress = plain.address();
+  const plainPort =
+    typeof plainAddress === 'object' && plainAddress !== null ? plainAddress.port : 0;
+  process.stdout.write(`${JSON.stringify({ port, plainPort })}\n`);
   // Bytes allocated on the heap: what is in use now, minus what was in use at the last report,
   // plus what every garbage collection in between freed. Allocation drives the scavenges.
   let gcProfiler = new v8.GCProfiler();
@@ -122,11 +150,50 @@ async function serve(): Promise<void> {
   process.on('message', () => {
     const { user, system } = process.cpuUsage();
     const allocatedBytes = allocatedSinceReport();
-    process.send?.({ cpuMicros: user + system, inServerMs, gcPausesMs, allocatedBytes });
+    // Of the answers slower than SLOW_MS inside the server, how many overlapped a GC pause.
+    let slow = 0;
+    let slowInGc = 0;
+    for (let i = 0; i < inServerMs.length; i++) {
+      const took = inServerMs[i]!;
+      if (took <= SLOW_MS) continue;
+      slow++;
+      const from = inServerStartMs[i]!;
+      if (gcStartsMs.some((g, j) => g < from + took && g + gcPausesMs[j]! > from)) slowInGc++;
+    }
+    process.send?.({
+      cpuMicros: user + system,
+      inServerMs,
+      gcPausesMs,
+      allocatedBytes,
+      slow,
+      slowInGc,
+    });
     inServerMs = [];
+    inServerStartMs = [];
     gcPausesMs = [];
+    gcStartsMs = [];
   });
+  // BENCH_HEAP_SAMPLE=<file>: a sampling profile of every allocation (not only what survives),
+  // written when the server stops; it tells which code allocates per request.
+  let heapSession: inspector.Session | null = null;
+  if (process.env.BENCH_HEAP_SAMPLE) {
+    heapSession = new inspector.Session();
+    heapSession.connect();
+    heapSession.post('HeapProfiler.enable');
+    heapSession.post('HeapProfiler.startSampling', {
+      samplingInterval: 512,
+      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: true,
+    } as never);
+  }
   const stop = () => {
+    const file = process.env.BENCH_HEAP_SAMPLE;
+    if (heapSession !== null && file !== undefined) {
+      heapSession.post('HeapProfiler.stopSampling', (err, res) => {
+        if (err === null) writeFileSync(file, JSON.stringify(res.profile));
+      });
+    }
+    plain.close();
     void app.close().then(async () => {
       redis.disconnect();
       await pool.end();
@@ -402,6 +469,10 @@ interface ServerReport {
   readonly gcPausesMs: readonly number[];
   /** Heap bytes allocated since the last report. */
   readonly allocatedBytes: number;
+  /** Answers slower than SLOW_MS inside the server since the last report. */
+  readonly slow: number;
+  /** Of those, the ones that overlapped a garbage-collection pause. */
+  readonly slowInGc: number;
 }
 
 function serverReport(child: ChildProcess): Promise<ServerReport> {
@@ -414,6 +485,8 @@ function serverReport(child: ChildProcess): Promise<ServerReport> {
         inServerMs: number[];
         gcPausesMs: number[];
         allocatedBytes: number;
+        slow: number;
+        slowInGc: number;
       }) => {
         clearTimeout(timer);
         resolve({
@@ -421,6 +494,8 @@ function serverReport(child: ChildProcess): Promise<ServerReport> {
           inServerMs: Float64Array.from(m.inServerMs).sort(),
           gcPausesMs: m.gcPausesMs,
           allocatedBytes: m.allocatedBytes,
+          slow: m.slow,
+          slowInGc: m.slowInGc,
         });
       },
     );
@@ -431,7 +506,7 @@ function serverReport(child: ChildProcess): Promise<ServerReport> {
 async function startServer(
   database: string,
   prefix: string,
-): Promise<{ child: ChildProcess; port: number }> {
+): Promise<{ child: ChildProcess; port: number; plainPort: number }> {
   const child = spawn(
     process.execPath,
     [
@@ -439,6 +514,7 @@ async function startServer(
       ...(process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : []),
+      ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
       fileURLToPath(import.meta.url),
       '--serve',
     ],
@@ -448,15 +524,19 @@ async function startServer(
     },
   );
   const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<{ port: number; plainPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('API server did not start in 30 s')), 30_000);
-    lines.once('line', (line) => {
+    lines.on('line', (line) => {
+      if (!line.startsWith('{"port"')) {
+        process.stderr.write(`server: ${line}\n`);
+        return;
+      }
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { port: number }).port);
+      resolve(JSON.parse(line) as { port: number; plainPort: number });
     });
     child.once('exit', (code) => reject(new Error(`API server exited with ${code}`)));
   });
-  return { child, port };
+  return { child, ...ports };
 }
 
 export async function benchAuthorize(): Promise<BenchResult> {
@@ -495,7 +575,7 @@ export async function benchAuthorize(): Promise<BenchResult> {
 
     const started = await startServer(database, prefix);
     child = started.child;
-    const { port } = started;
+    const { port, plainPort } = started;
 
     // The answer is a real authorization, not an error page.
     const probe = await fetch(`http://127.0.0.1:${port}/v1/authorize`, {
@@ -519,6 +599,8 @@ export async function benchAuthorize(): Promise<BenchResult> {
     const health: Target = { method: 'GET', path: '/healthz', headers: {} };
     await paced(port, authorize, RATE, WARMUP_REQUESTS);
     await paced(port, health, RATE, WARMUP_REQUESTS);
+    await paced(plainPort, health, RATE, WARMUP_REQUESTS);
+    const plainFloor = await paced(plainPort, health, RATE, RATE * BASELINE_SECONDS);
 
     // The floor: the same server answering a constant, at the same rate.
     let cpu = (await serverReport(child)).cpuMicros;
@@ -558,6 +640,9 @@ export async function benchAuthorize(): Promise<BenchResult> {
         'fixed rate: time inside the server p50 (ms)': round(percentile(inServer, 50)),
         'fixed rate: time inside the server p99 (ms)': round(percentile(inServer, 99)),
         'fixed rate: time inside the server p99.9 (ms)': round(percentile(inServer, 99.9)),
+        [`fixed rate: answers over ${SLOW_MS} ms inside the server`]: rateReport.slow,
+        [`fixed rate: answers over ${SLOW_MS} ms inside the server during a GC pause`]:
+          rateReport.slowInGc,
         'fixed rate: server GC pauses (count)': rateReport.gcPausesMs.length,
         'fixed rate: server GC pauses, longest (ms)': round(Math.max(0, ...rateReport.gcPausesMs)),
         'fixed rate: server GC pauses, share of the time (%)': round(
@@ -582,6 +667,12 @@ export async function benchAuthorize(): Promise<BenchResult> {
         'floor, GET /healthz: server heap allocated per request (KB)': round(
           floorReport.allocatedBytes / floor.latenciesMs.length / 1024,
           1,
+        ),
+        'floor, plain node:http answering a constant: latency p50 (ms, from write)': round(
+          percentile(plainFloor.latenciesMs, 50),
+        ),
+        'floor, plain node:http answering a constant: latency p99 (ms, from write)': round(
+          percentile(plainFloor.latenciesMs, 99),
         ),
         'ceiling: connections (closed loop)': CEILING_CONNECTIONS,
         'ceiling: requests': ceiling.requests,
