@@ -89,8 +89,8 @@ async function serve(): Promise<void> {
   // the very allocation that drives the scavenges.
   let inServerMs: number[] = [];
   let inServerStartMs: number[] = [];
-  // Garbage-collection pauses, the usual source of a Node server's latency tail, with their
-  // starts to tell which slow answers they explain.
+  // Garbage-collection pauses, with their starts, to tell which slow answers they explain (on
+  // these 2-vCPU hosts only a tenth or so: most slow answers wait for a core).
   let gcPausesMs: number[] = [];
   let gcStartsMs: number[] = [];
   new PerformanceObserver((list) => {
